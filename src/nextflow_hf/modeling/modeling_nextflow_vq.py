@@ -419,7 +419,8 @@ class NextFlowVQModel(NextFlowVQPreTrainedModel):
         """Sum over scales of the bicubic-upsampled codes, on the last scale's grid: `(batch, code_dim, h, w)`."""
         self.check_image_tokens(image_tokens)
         final_grid = tuple(image_tokens[-1].shape[-2:])
-        return sum(resize_features(self.embed_codes(tokens), final_grid, "bicubic") for tokens in image_tokens)
+        codes = (self.quantizer.embed(tokens).movedim(-1, -3) for tokens in image_tokens)
+        return sum(resize_features(scale_codes, final_grid, "bicubic") for scale_codes in codes)
 
     def decode_features(self, features: torch.Tensor) -> torch.Tensor:
         """Pixels `(batch, 3, H, W)` from quantised features: the pixel part through the CNN decoder."""
