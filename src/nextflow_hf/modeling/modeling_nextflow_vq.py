@@ -120,8 +120,6 @@ def resize_features(features: torch.Tensor, grid: Grid, mode: str) -> torch.Tens
     """Area-downsamples or bicubic-upsamples `(batch, channels, h, w)` features to `grid`; a no-op on equal grids."""
     if tuple(features.shape[-2:]) == tuple(grid):
         return features
-    if mode == "bicubic":
-        return F.interpolate(features, size=tuple(grid), mode="bicubic", align_corners=False)
     return F.interpolate(features, size=tuple(grid), mode=mode)
 
 
