@@ -2,6 +2,7 @@
 
 from .modeling import (
     NextFlowConfig,
+    NextFlowForConditionalGeneration,
     NextFlowVQConfig,
     NextFlowVQModel,
     get_scale_schedule,
@@ -13,6 +14,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "NextFlowConfig",
+    "NextFlowForConditionalGeneration",
     "NextFlowVQConfig",
     "NextFlowVQModel",
     "get_scale_schedule",

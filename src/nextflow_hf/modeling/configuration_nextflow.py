@@ -149,6 +149,8 @@ class NextFlowConfig(PreTrainedConfig):
         text_config (`dict` or `Qwen2_5_VLTextConfig`): the language model; Qwen2.5-VL-7B's `text_config` loads as is.
         vq_config (`dict` or `NextFlowVQConfig`): the tokenizer.
         text_vocab_size (`int`, *optional*): size of the text vocabulary; defaults to `text_config.vocab_size`.
+        image_token_id (`int`, *optional*): the text token that holds an image's place in processor output
+            (`<|image_pad|>` in Qwen's vocabulary); the model fills those positions with the image's codes.
         scale_loss_alpha (`float`): α of the per-scale vision loss weight (h·w)^-α; 0 gives plain cross-entropy.
     """
 
@@ -161,6 +163,7 @@ class NextFlowConfig(PreTrainedConfig):
     text_config: dict | PreTrainedConfig | None = None
     vq_config: dict | PreTrainedConfig | None = None
     text_vocab_size: int | None = None
+    image_token_id: int | None = None
     scale_loss_alpha: float = 0.9
     tie_word_embeddings: bool = False
 
@@ -171,6 +174,10 @@ class NextFlowConfig(PreTrainedConfig):
         self.text_config.vocab_size = self.vocab_size
         if self.scale_loss_alpha < 0:
             raise ValueError(f"scale_loss_alpha must be >= 0; got {self.scale_loss_alpha}.")
+        if self.image_token_id is not None and not 0 <= self.image_token_id < self.text_vocab_size:
+            raise ValueError(
+                f"image_token_id {self.image_token_id} must be a text token id in [0, {self.text_vocab_size})."
+            )
 
     @property
     def boi_token_id(self) -> int:
@@ -206,12 +213,13 @@ class NextFlowConfig(PreTrainedConfig):
             bos_token_id=151643,
             eos_token_id=151645,
         )
-        return cls(text_config=text_config, vq_config=NextFlowVQConfig(), **kwargs)
+        return cls(text_config=text_config, vq_config=NextFlowVQConfig(), **{"image_token_id": 151655, **kwargs})
 
     @classmethod
     def tiny(cls, **kwargs: Any) -> NextFlowConfig:
         """A model for tests that builds and runs on a CPU in well under a second: 2 layers, d=64, a 64-code
-        tokenizer with 4× downsampling, and a small schedule table (16 and 32 pixel levels, 1:1 and 1:2)."""
+        tokenizer with 4× downsampling, and a small schedule table (16 and 32 pixel levels, 1:1 and 1:2). Token ids
+        0-3 are bos, eos, pad and the image placeholder; text ids end at 95, so `<boi>` is 96 and `<eoi>` 97."""
         text_config = Qwen2_5_VLTextConfig(
             vocab_size=96,
             hidden_size=64,
@@ -221,12 +229,14 @@ class NextFlowConfig(PreTrainedConfig):
             num_key_value_heads=2,
             max_position_embeddings=1024,
             rms_norm_eps=1e-6,
-            rope_parameters={"rope_type": "default", "rope_theta": 10000.0, "mrope_section": [2, 3, 3]},
+            # M-RoPE gives the row and column sections the lowest frequencies; with 8 frequency pairs per head,
+            # theta 10 keeps them fast enough to tell neighbouring grid cells apart.
+            rope_parameters={"rope_type": "default", "rope_theta": 10.0, "mrope_section": [2, 3, 3]},
             bos_token_id=0,
             eos_token_id=1,
             pad_token_id=2,
         )
-        return cls(text_config=text_config, vq_config=tiny_vq_config(), **kwargs)
+        return cls(text_config=text_config, vq_config=tiny_vq_config(), **{"image_token_id": 3, **kwargs})
 
 
 def tiny_vq_config(**kwargs: Any) -> NextFlowVQConfig:
