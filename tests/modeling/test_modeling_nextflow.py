@@ -148,7 +148,7 @@ def test_batched_prompts_of_unequal_length_give_the_images_of_one_at_a_time():
     prompts = [[0, 10, 11], [0, 20, 21, 22, 23, 24]]
     padded = torch.tensor([[2, 2, 2] + prompts[0], prompts[1]])
     mask = torch.tensor([[0, 0, 0, 1, 1, 1], [1] * 6])
-    settings = dict(level=16, guidance_scale=3.0, top_k=20, num_images_per_prompt=2)
+    settings = dict(level=16, guidance_scale=50.0, top_k=20, num_images_per_prompt=2)  # the negative branch counts
     batched = model.generate_image(
         padded, attention_mask=mask, generator=[torch.Generator().manual_seed(seed) for seed in range(4)], **settings
     )
@@ -409,3 +409,30 @@ def test_processor_outputs_drive_understanding_and_drawing_end_to_end():
     drawn = model.generate_image(**processor(text=["a red star", "two blue circles above"]), level=32, aspect_ratio=0.5)
     images = processor.postprocess(model.decode_image_tokens(drawn.image_tokens))["pixel_values"]
     assert [image.size for image in images] == [(32, 16), (32, 16)]
+
+
+@pytest.mark.parametrize("sampling", [dict(top_k=1), dict(top_p=1e-6), dict(temperature=1e-4)])
+def test_sampling_knobs_reach_the_codes(sampling):
+    model = tiny_nextflow()
+    settings = dict(level=32, aspect_ratio=0.5, guidance_scale=2.0)
+    greedy = model.generate_image(torch.tensor([PROMPT]), do_sample=False, **settings)
+    sampled = model.generate_image(
+        torch.tensor([PROMPT]), generator=torch.Generator().manual_seed(0), **sampling, **settings
+    )
+    for greedy_tokens, sampled_tokens in zip(greedy.image_tokens, sampled.image_tokens):
+        assert torch.equal(greedy_tokens, sampled_tokens)
+
+
+def test_an_image_guidance_default_in_the_generation_config_leaves_text_generation_alone():
+    model = tiny_nextflow()
+    plain = model.generate(torch.tensor([PROMPT]), max_new_tokens=3, do_sample=False)
+    model.generation_config.guidance_scale = 500.0  # large: an untrained model's two branches differ by ~0.01
+    assert torch.equal(model.generate(torch.tensor([PROMPT]), max_new_tokens=3, do_sample=False), plain)
+
+    def draw(**kwargs) -> list[torch.Tensor]:
+        generator = torch.Generator().manual_seed(0)
+        return model.generate_image(torch.tensor([PROMPT]), level=32, generator=generator, **kwargs).image_tokens
+
+    by_default, explicit, unguided = draw(), draw(guidance_scale=500.0), draw(guidance_scale=1.0)
+    assert all(torch.equal(a, b) for a, b in zip(by_default, explicit))
+    assert not all(torch.equal(a, b) for a, b in zip(by_default, unguided))

@@ -543,6 +543,7 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
         kwargs.setdefault(
             "suppress_tokens", [config.eoi_token_id, *range(config.vision_token_offset, config.vocab_size)]
         )
+        kwargs["guidance_scale"] = None  # a guidance_scale in generation_config is for images; text is unguided
         eos = kwargs.pop("eos_token_id", None) or self.generation_config.eos_token_id
         eos = [eos] if isinstance(eos, int) else list(eos or [])
         kwargs["eos_token_id"] = [*eos, config.boi_token_id]
@@ -679,7 +680,7 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
         positions = rope_positions(mask, spans)
         boi_time = positions[0, :, -1]
         block_ids = block_sequence_ids(ids.shape, spans, device) if spans else None
-        hidden = self._decode(embeds, mask, positions, cache, block_ids)[:, -1:]
+        hidden = self._prefill_image_prompt(embeds, mask, positions, cache, block_ids)[:, -1:]
 
         image_tokens, logits_per_scale = [], []
         for scale, grid in enumerate(schedule):
@@ -696,44 +697,47 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
             embeds = self.model.embed_block(codes, layout.block_grids[scale], block, layout.num_scales)
             mask = torch.cat([mask, mask.new_ones((mask.shape[0], embeds.shape[1]))], dim=1)
             positions = self._block_positions(layout, block, boi_time)
-            hidden = self._decode(embeds.to(self.dtype), mask, positions, cache, block_ids="new_block")
+            hidden = self._decode_block(embeds.to(self.dtype), mask, positions, cache)
         return NextFlowImageGenerationOutput(image_tokens=image_tokens, logits=logits_per_scale or None)
 
-    def _decode(
+    def _prefill_image_prompt(
         self,
         inputs_embeds: torch.Tensor,
         attention_mask: torch.Tensor,
         position_ids: torch.Tensor,
         cache: Cache,
-        block_ids: torch.LongTensor | str | None,
+        block_ids: torch.LongTensor | None,
     ) -> torch.Tensor:
-        """One decoder forward on the cache. `block_ids="new_block"` makes the new tokens one bidirectional block
-        over everything cached: with no padding no mask tensor is needed (sdpa and flash keep their fast kernels)."""
-        extra = {}
-        if isinstance(block_ids, str):
-            extra["is_causal"] = False
-            if bool(attention_mask.all()):
-                mask = None
-            else:
-                new = inputs_embeds.shape[1]
-                ids = torch.full(attention_mask.shape, -1, dtype=torch.long, device=attention_mask.device)
-                ids[:, -new:] = 0
-                mask = create_causal_mask(
-                    config=self.config.text_config,
-                    inputs_embeds=inputs_embeds,
-                    attention_mask=attention_mask,
-                    past_key_values=cache,
-                    block_sequence_ids=ids,
-                )
-        else:
-            mask = self.model.block_causal_mask(inputs_embeds, attention_mask, cache, block_ids)
+        """The prompt's forward onto an empty cache, block-causal over any context images."""
+        mask = self.model.block_causal_mask(inputs_embeds, attention_mask, cache, block_ids)
+        return self._run_decoder(inputs_embeds, mask, position_ids, cache)
+
+    def _decode_block(
+        self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor, cache: Cache
+    ) -> torch.Tensor:
+        """One scale's forward: the new block sees everything cached and itself, in both directions. Without
+        padding no mask tensor is needed (`is_causal=False`), so sdpa and flash attention keep their fast kernels."""
+        mask = None
+        if not bool(attention_mask.all()):
+            block_ids = torch.full(attention_mask.shape, -1, dtype=torch.long, device=attention_mask.device)
+            block_ids[:, -inputs_embeds.shape[1] :] = 0
+            mask = create_causal_mask(
+                config=self.config.text_config,
+                inputs_embeds=inputs_embeds,
+                attention_mask=attention_mask,
+                past_key_values=cache,
+                block_sequence_ids=block_ids,
+            )
+        return self._run_decoder(inputs_embeds, mask, position_ids, cache, is_causal=False)
+
+    def _run_decoder(self, inputs_embeds, mask, position_ids, cache: Cache, **kwargs) -> torch.Tensor:
         outputs = self.model.language_model(
             inputs_embeds=inputs_embeds,
             attention_mask={"full_attention": mask},
             position_ids=position_ids,
             past_key_values=cache,
             use_cache=True,
-            **extra,
+            **kwargs,
         )
         return outputs.last_hidden_state
 
