@@ -9,7 +9,7 @@ as a frozen fp32 sub-module. See `sequence_layout` for how an image sits in the 
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -603,9 +603,12 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
 
     # ----- image generation -----
 
-    def decode_image_tokens(self, image_tokens: Sequence[torch.LongTensor]) -> torch.Tensor:
-        """Pixels `(batch, 3, H, W)` in about [-1, 1] from per-scale code grids (as `generate_image` returns)."""
-        return self.vqmodel.decode(image_tokens)
+    def decode_image_tokens(
+        self, image_tokens: Sequence[torch.LongTensor], final_grid: Grid | None = None
+    ) -> torch.Tensor:
+        """Pixels `(batch, 3, H, W)` in about [-1, 1] from per-scale code grids (as `generate_image` returns).
+        With `final_grid`, the scales drawn so far are previewed at that grid's size."""
+        return self.vqmodel.decode(image_tokens, final_grid)
 
     @torch.no_grad()
     def generate_image(
@@ -626,6 +629,7 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
         num_images_per_prompt: int = 1,
         generator: torch.Generator | Sequence[torch.Generator] | None = None,
         output_logits: bool = False,
+        callback_on_scale_end: Callable[[int, list[torch.LongTensor]], bool | None] | None = None,
     ) -> NextFlowImageGenerationOutput:
         r"""
         Next-scale image generation: one decoder forward per scale on a KV cache.
@@ -645,6 +649,9 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
             generator: a `torch.Generator`, or one per output image so that every image is reproducible on its own
                 (a batch then gives the same images as one prompt at a time).
             output_logits: also return the raw conditional vision logits of every scale.
+            callback_on_scale_end: called after each scale with its index and the list of code grids so far; it
+                may replace the last grid (the next scale then builds on the replacement) and returns `True` to
+                stop early (the output then holds the scales drawn so far).
         """
         config, gen_config = self.config, self.generation_config
         device = self.lm_head.weight.device
@@ -690,8 +697,10 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
             scores = self._guide(logits, guidance_scale, scale, len(schedule))
             tokens = _sample(warpers(None, scores.flatten(0, 1)), do_sample, generators).view(batch, *grid)
             image_tokens.append(tokens)
-            if scale == len(schedule) - 1:
+            stop = callback_on_scale_end is not None and callback_on_scale_end(scale, image_tokens)
+            if stop or scale == len(schedule) - 1:
                 break
+            tokens = image_tokens[-1]
             block = scale + 1
             codes = tokens.repeat(2, 1, 1) if guidance_scale > 1 else tokens
             embeds = self.model.embed_block(codes, layout.block_grids[scale], block, layout.num_scales)

@@ -413,10 +413,13 @@ class NextFlowVQModel(NextFlowVQPreTrainedModel):
                     f"min {int(tokens.min())}, max {int(tokens.max())}."
                 )
 
-    def codes_to_features(self, image_tokens: Sequence[torch.LongTensor]) -> torch.Tensor:
-        """Sum over scales of the bicubic-upsampled codes, on the last scale's grid: `(batch, code_dim, h, w)`."""
+    def codes_to_features(
+        self, image_tokens: Sequence[torch.LongTensor], final_grid: Grid | None = None
+    ) -> torch.Tensor:
+        """Sum over scales of the bicubic-upsampled codes, on `final_grid` (default: the last scale's grid):
+        `(batch, code_dim, h, w)`. A larger `final_grid` previews an image whose finer scales are not drawn yet."""
         self.check_image_tokens(image_tokens)
-        final_grid = tuple(image_tokens[-1].shape[-2:])
+        final_grid = tuple(image_tokens[-1].shape[-2:]) if final_grid is None else tuple(final_grid)
         codes = (self.quantizer.embed(tokens).movedim(-1, -3) for tokens in image_tokens)
         return sum(resize_features(scale_codes, final_grid, "bicubic") for scale_codes in codes)
 
@@ -426,9 +429,10 @@ class NextFlowVQModel(NextFlowVQPreTrainedModel):
         latents = self.post_quant_conv(pixel_codes.to(self.post_quant_conv.weight.dtype))
         return self.pixel_decoder(latents)
 
-    def decode(self, image_tokens: Sequence[torch.LongTensor]) -> torch.Tensor:
-        """Pixels `(batch, 3, H, W)` in about [-1, 1] from per-scale index grids; H, W = final grid × downsample."""
-        return self.decode_features(self.codes_to_features(image_tokens))
+    def decode(self, image_tokens: Sequence[torch.LongTensor], final_grid: Grid | None = None) -> torch.Tensor:
+        """Pixels `(batch, 3, H, W)` in about [-1, 1] from per-scale index grids; H, W = final grid × downsample
+        (`final_grid` defaults to the last scale's grid)."""
+        return self.decode_features(self.codes_to_features(image_tokens, final_grid))
 
     def forward(
         self,

@@ -5,14 +5,17 @@ context: `<boi>`, then one placeholder per block token of the image's layout (`l
 then `<eoi>`. The model fills the placeholders with the image's vision tokens.
 """
 
+import os
 from typing import Any
 
+from transformers import AutoTokenizer
 from transformers.feature_extraction_utils import BatchFeature
 from transformers.image_utils import ImageInput
 from transformers.processing_utils import ProcessingKwargs, ProcessorMixin, Unpack
 from transformers.tokenization_utils_base import PreTrainedTokenizerBase, TextInput
 
 from .image_processing_nextflow import NextFlowImageProcessor, NextFlowImageProcessorKwargs
+from .scales import ScaleScheduleTable
 from .sequence_layout import layout_for_grid
 
 # Qwen-style turns; an `{"type": "image"}` content item becomes the tokenizer's image token.
@@ -115,10 +118,24 @@ class NextFlowProcessor(ProcessorMixin):
             kwargs["level"] = level
         return super().__call__(images=images, text=text, **kwargs)
 
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: str | os.PathLike, **kwargs: Any) -> "NextFlowProcessor":
+        """Loads the tokenizer with `AutoTokenizer` and the image processor by its own class: its code ships
+        beside this file, so a processor loaded as remote code (e.g. inside a Hub pipeline) needs no second consent."""
+        image_processor = NextFlowImageProcessor.from_pretrained(pretrained_model_name_or_path, **kwargs)
+        tokenizer = AutoTokenizer.from_pretrained(pretrained_model_name_or_path, **kwargs)
+        processor_dict, _ = cls.get_processor_dict(pretrained_model_name_or_path, **kwargs)
+        return cls(image_processor, tokenizer, chat_template=processor_dict.get("chat_template"))
+
+    @property
+    def scale_table(self) -> ScaleScheduleTable:
+        """The image processor's table: the sizes and schedules images get."""
+        return self.image_processor.scale_table
+
     def replace_image_token(self, image_inputs: dict, image_idx: int, **kwargs: Any) -> str:
         """`<boi>`, one placeholder per block token of the image as a context image, `<eoi>`."""
         grid = tuple(int(side) for side in image_inputs["image_grids"][image_idx])
-        layout = layout_for_grid(self.image_processor.scale_table, grid, context=True)
+        layout = layout_for_grid(self.scale_table, grid, context=True)
         return self.boi_token + self.image_token * layout.num_block_tokens + self.eoi_token
 
     def postprocess(self, images: ImageInput, **kwargs: Any) -> BatchFeature:

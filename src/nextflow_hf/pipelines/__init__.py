@@ -1,1 +1,17 @@
-"""diffusers pipelines of NextFlow (text-to-image, editing, interleaved): built on the model of issue 3."""
+"""diffusers pipelines of NextFlow: text → image, image editing, and interleaved text and images."""
+
+from .pipeline_nextflow import (
+    NextFlowEditPipeline,
+    NextFlowInterleavedPipeline,
+    NextFlowInterleavedPipelineOutput,
+    NextFlowPipeline,
+    NextFlowPipelineOutput,
+)
+
+__all__ = [
+    "NextFlowEditPipeline",
+    "NextFlowInterleavedPipeline",
+    "NextFlowInterleavedPipelineOutput",
+    "NextFlowPipeline",
+    "NextFlowPipelineOutput",
+]
