@@ -50,8 +50,7 @@ from .sequence_layout import (
     ImageSpan,
     block_sequence_ids,
     find_image_spans,
-    image_layout,
-    position_range,
+    layout_for_schedule,
     rope_positions,
     vision_loss_scales,
 )
@@ -185,8 +184,7 @@ class NextFlowModel(NextFlowPreTrainedModel):
 
     def image_layout(self, schedule: Sequence[Grid], context: bool) -> ImageLayout:
         """The layout of an image with `schedule`, generated (`context=False`) or in context."""
-        table = self.config.vq_config.scale_table
-        return image_layout(tuple(map(tuple, schedule)), context, position_range(table, len(schedule)))
+        return layout_for_schedule(self.config.vq_config.scale_table, schedule, context)
 
     @torch.no_grad()
     def fill_image_placeholders(
@@ -407,20 +405,22 @@ def nextflow_loss(
     The token at p predicts label p + 1. Each part is a mean over its own labels, so a batch without images (or
     without text labels) contributes zero to that part.
     """
-    logits = logits[:, :-1].float()
+    logits = logits[:, :-1]
     labels = labels[:, 1:].to(logits.device)
-    weights = torch.ones_like(labels, dtype=logits.dtype) if vision_weights is None else vision_weights[:, :-1]
+    weights = torch.ones(labels.shape, device=logits.device) if vision_weights is None else vision_weights[:, :-1]
     is_vision = labels >= vision_token_offset
     is_text = (labels != IGNORE_INDEX) & ~is_vision
-    text_loss = logits.sum() * 0.0
-    vision_loss = logits.sum() * 0.0
+    # Only the labelled rows are upcast to fp32; an absent part is an empty sum, zero but still in the graph.
+    text_loss = vision_loss = logits[:, :0].float().sum()
     if is_text.any():
-        text_loss = F.cross_entropy(logits[is_text][:, :vision_token_offset], labels[is_text])
+        text_loss = F.cross_entropy(logits[is_text][:, :vision_token_offset].float(), labels[is_text])
     if is_vision.any():
         per_token = F.cross_entropy(
-            logits[is_vision][:, vision_token_offset:], labels[is_vision] - vision_token_offset, reduction="none"
+            logits[is_vision][:, vision_token_offset:].float(),
+            labels[is_vision] - vision_token_offset,
+            reduction="none",
         )
-        vision_loss = (per_token * weights[is_vision].to(per_token.dtype)).mean()
+        vision_loss = (per_token * weights[is_vision].float()).mean()
     return text_loss + vision_loss, text_loss, vision_loss
 
 

@@ -134,10 +134,14 @@ def image_layout(schedule: tuple[Grid, ...], context: bool, position_range: floa
     return ImageLayout(tuple(tuple(grid) for grid in schedule), context, position_range)
 
 
+def layout_for_schedule(table: ScaleScheduleTable, schedule: Sequence[Grid], context: bool) -> ImageLayout:
+    """The layout of an image drawn with `schedule`, its RoPE range C taken from `table`."""
+    return image_layout(tuple(map(tuple, schedule)), context, position_range(table, len(schedule)))
+
+
 def layout_for_grid(table: ScaleScheduleTable, grid: Grid, context: bool) -> ImageLayout:
     """The layout of an image whose final token grid is `grid`, with the table's schedule for it."""
-    schedule = tuple(table.schedule_for_grid(tuple(grid)))
-    return image_layout(schedule, context, position_range(table, len(schedule)))
+    return layout_for_schedule(table, table.schedule_for_grid(tuple(grid)), context)
 
 
 @dataclass(frozen=True)
