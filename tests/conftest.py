@@ -1,11 +1,16 @@
 """Shared test fixtures: tiny tokenizers and simple synthetic scenes, all built on the CPU in seconds."""
 
+import os
+
 import pytest
 import torch
 
 from nextflow_hf.modeling import NextFlowVQModel, tiny_vq_config
 
 from .scenes import render_scenes
+
+# Nothing is downloaded in tests: a path that does not exist fails at once instead of retrying the Hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def train_briefly(model: NextFlowVQModel, steps: int, seed: int = 0) -> NextFlowVQModel:

@@ -1,25 +1,15 @@
 """The evaluation examples run end to end: ground truth scores 1.0, and a saved pipeline is drawn from and scored."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
 from nextflow_hf.modeling import NextFlowImageProcessor, NextFlowProcessor
 from nextflow_hf.pipelines import NextFlowPipeline
 
+from ..scripts import load_example
 from ..sequences import tiny_nextflow
 from ..tokenization import tiny_tokenizer
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def load_example(name: str):
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize(
@@ -31,14 +21,16 @@ def load_example(name: str):
     ],
 )
 def test_ground_truth_scores_perfectly(tmp_path, name, count_flag, score_key):
-    load_example(name).main(["--ground-truth", count_flag, "2", "--size", "128", "--out", str(tmp_path / "report")])
+    load_example(f"{name}.py").main(
+        ["--ground-truth", count_flag, "2", "--size", "128", "--out", str(tmp_path / "report")]
+    )
     results = json.loads((tmp_path / "report.json").read_text())["results"]
     assert all(section[score_key] == 1.0 for section in results.values())
     assert (tmp_path / "report.md").is_file()
 
 
 def test_unedited_sources_keep_everything_and_change_nothing(tmp_path):
-    results = load_example("evaluate_edit").main(
+    results = load_example("evaluate_edit.py").main(
         ["--copy-source", "--per-kind", "2", "--size", "128", "--out", str(tmp_path / "report")]
     )
     assert results["all"]["change_applied"] == 0.0 and results["all"]["others_unchanged"] == 1.0
@@ -50,7 +42,7 @@ def test_a_saved_pipeline_draws_the_prompts_and_is_scored(tmp_path):
         NextFlowImageProcessor.from_vq_config(model.config.vq_config, level=16), tiny_tokenizer()
     )
     NextFlowPipeline(model=model, processor=processor).save_pretrained(tmp_path / "pipeline")
-    scores = load_example("evaluate_text_to_image").main(
+    scores = load_example("evaluate_text_to_image.py").main(
         ["--pipeline", str(tmp_path / "pipeline"), "--per-category", "1", "--out", str(tmp_path / "report")]
     )
     assert scores["num_prompts"] == 6 and 0.0 <= scores["overall"] <= 1.0

@@ -13,7 +13,7 @@ from transformers import (
     AutoProcessor,
 )
 
-from .configuration_nextflow import NextFlowConfig, NextFlowVQConfig, tiny_vq_config
+from .configuration_nextflow import NextFlowConfig, NextFlowVQConfig, shapesworld_vq_config, tiny_vq_config
 from .image_processing_nextflow import NextFlowImageProcessor
 from .modeling_nextflow import (
     NextFlowCausalLMOutputWithPast,
@@ -79,6 +79,7 @@ __all__ = [
     "get_scale_schedule",
     "num_image_tokens",
     "scale_loss_weights",
+    "shapesworld_vq_config",
     "tiny_vq_config",
     "validate_schedule",
     "vision_patch_features",

@@ -238,6 +238,61 @@ class NextFlowConfig(PreTrainedConfig):
         )
         return cls(text_config=text_config, vq_config=tiny_vq_config(), **{"image_token_id": 3, **kwargs})
 
+    @classmethod
+    def shapesworld(cls, **kwargs: Any) -> NextFlowConfig:
+        """The ShapesWorld checkpoints' shape: an 8-layer, d=256 Qwen2.5-VL decoder (4/2 heads of 64, FFN 704) over
+        the word-level ShapesWorld vocabulary (256 text ids, `shapesworld.vocabulary`) and `shapesworld_vq_config`.
+        Token ids 0-3 are bos, eos, pad and the image placeholder, as in the tokenizer."""
+        text_config = Qwen2_5_VLTextConfig(
+            vocab_size=256,
+            hidden_size=256,
+            intermediate_size=704,
+            num_hidden_layers=8,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            max_position_embeddings=2048,
+            rms_norm_eps=1e-6,
+            # As in `tiny`: a small theta keeps the row and column sections fast enough to tell grid cells apart.
+            rope_parameters={"rope_type": "default", "rope_theta": 10.0, "mrope_section": [8, 12, 12]},
+            bos_token_id=0,
+            eos_token_id=1,
+            pad_token_id=2,
+        )
+        return cls(text_config=text_config, vq_config=shapesworld_vq_config(), **{"image_token_id": 3, **kwargs})
+
+
+def shapesworld_vq_config(**kwargs: Any) -> NextFlowVQConfig:
+    """The tokenizer of the ShapesWorld checkpoints: the paper's 16× downsampling and Table 14 schedules at the 64,
+    128 and 256 levels (4, 8 and 12 scales), 1024 codes of 16 + 8 dims, a slim CNN and a 3-layer SigLIP semantic
+    encoder distilled from a 128-wide teacher."""
+    semantic_encoder = SiglipVisionConfig(
+        hidden_size=128,
+        intermediate_size=256,
+        num_hidden_layers=3,
+        num_attention_heads=4,
+        patch_size=16,
+        image_size=128,
+        vision_use_head=False,
+    )
+    semantic_decoder = SiglipVisionConfig(
+        hidden_size=128, intermediate_size=256, num_hidden_layers=1, num_attention_heads=4
+    )
+    defaults = dict(
+        codebook_size=1024,
+        semantic_code_dim=16,
+        pixel_code_dim=8,
+        base_channels=32,
+        channel_multiplier=(1, 1, 2, 2, 4),
+        num_res_blocks=1,
+        norm_num_groups=8,
+        latent_channels=64,
+        semantic_encoder_config=semantic_encoder,
+        semantic_decoder_config=semantic_decoder,
+        semantic_teacher_dim=128,
+        scale_levels={"64": 4, "128": 8, "256": 12},
+    )
+    return NextFlowVQConfig(**{**defaults, **kwargs})
+
 
 def tiny_vq_config(**kwargs: Any) -> NextFlowVQConfig:
     """The tokenizer of `NextFlowConfig.tiny()`: 4× downsampling, 64 codes of 8 + 4 dims, a 2-layer SigLIP."""

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The shipped checkpoint's training, stage by stage, on one machine (2 CPU cores here; one GPU runs the same files).
+# Each stage writes under outputs/shapesworld-128/ and the next reads it. Run from the repository root:
+#   bash examples/training/configs/shapesworld-128/recipe.sh
+set -euo pipefail
+CONFIGS=examples/training/configs/shapesworld-128
+PYTHON=${PYTHON:-.venv/bin/python}
+
+$PYTHON examples/training/train_teacher.py $CONFIGS/teacher.yaml
+$PYTHON examples/training/train_tokenizer.py $CONFIGS/tokenizer_pixel.yaml
+$PYTHON examples/training/train_tokenizer.py $CONFIGS/tokenizer_joint.yaml
+$PYTHON examples/training/extract_codes.py $CONFIGS/extract_64.yaml
+$PYTHON examples/training/extract_codes.py $CONFIGS/extract.yaml
+$PYTHON examples/training/train_lm.py $CONFIGS/align.yaml
+$PYTHON examples/training/train_lm.py $CONFIGS/pretrain_64.yaml
+$PYTHON examples/training/train_lm.py $CONFIGS/pretrain_128.yaml
+$PYTHON examples/training/train_lm.py $CONFIGS/sft.yaml
+
+CHECKPOINT=checkpoints/nextflow-shapesworld
+EVAL=outputs/shapesworld-128/eval
+export_checkpoint() {
+    $PYTHON examples/training/export_checkpoint.py --model outputs/shapesworld-128/sft --output $CHECKPOINT \
+        --recipe $CONFIGS/recipe.sh "$@"
+}
+export_checkpoint
+$PYTHON examples/evaluate_text_to_image.py --pipeline $CHECKPOINT --per-category 50 --out $EVAL/geneval
+$PYTHON examples/evaluate_qa.py --pipeline $CHECKPOINT --per-kind 50 --size 128 --out $EVAL/qa
+$PYTHON examples/evaluate_edit.py --pipeline $CHECKPOINT --per-kind 40 --size 128 --out $EVAL/edit
+$PYTHON examples/evaluate_interleaved.py --pipeline $CHECKPOINT --per-task 50 --out $EVAL/interleaved
+$PYTHON examples/evaluate_knowledge.py --pipeline $CHECKPOINT --num-prompts 100 --out $EVAL/knowledge
+export_checkpoint --reports $EVAL/geneval.json $EVAL/qa.json $EVAL/edit.json $EVAL/interleaved.json $EVAL/knowledge.json

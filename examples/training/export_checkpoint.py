@@ -1,0 +1,60 @@
+"""Packs a trained model into a shipped checkpoint: a pipeline folder (model, processor, `model_index.json` and the
+pipeline's code) in fp16 or bf16 safetensors, with generation defaults and a model card that lists the training
+command lines and the evaluation scores.
+
+    python examples/training/export_checkpoint.py --model outputs/shapesworld-128/sft \
+        --output checkpoints/nextflow-shapesworld --recipe examples/training/configs/shapesworld-128/recipe.sh \
+        --reports outputs/shapesworld-128/eval/*.json
+"""
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from nextflow_hf.modeling import NextFlowForConditionalGeneration, NextFlowProcessor
+from nextflow_hf.pipelines import NextFlowPipeline
+from nextflow_hf.training.checkpoints import staged_folder
+from nextflow_hf.training.model_card import model_card
+
+DTYPES = {"float16": torch.float16, "bfloat16": torch.bfloat16}
+SUMMARY = """A small NextFlow trained from scratch on ShapesWorld, nextflow-hf's synthetic world of coloured shapes:
+one decoder that draws images scale by scale, edits them, answers questions about them and tells stories with them.
+Load it with `NextFlowPipeline.from_pretrained(folder)` (or `DiffusionPipeline.from_pretrained(folder,
+trust_remote_code=True)`), or the model alone with `AutoModelForCausalLM.from_pretrained(folder + "/model")`."""
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, required=True, help="a language-model stage's output folder")
+    parser.add_argument("--output", type=Path, required=True, help="the checkpoint folder to write (replaced)")
+    parser.add_argument("--dtype", choices=sorted(DTYPES), default="float16")
+    parser.add_argument("--guidance-scale", type=float, default=3.0, help="default classifier-free guidance")
+    parser.add_argument("--top-k", type=int, default=0, help="default top-k of image sampling (0: off)")
+    parser.add_argument("--recipe", type=Path, required=True, help="the shell script of training command lines")
+    parser.add_argument("--reports", type=Path, nargs="*", default=[], help="evaluation reports (.json) to list")
+    parser.add_argument("--title", default="NextFlow ShapesWorld")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> Path:
+    args = parse_args(argv)
+    model = NextFlowForConditionalGeneration.from_pretrained(args.model, dtype=DTYPES[args.dtype]).eval()
+    processor = NextFlowProcessor.from_pretrained(args.model)
+    # The tokenizer runs in fp32 (`_keep_in_fp32_modules_strict`); it is stored in half precision too, and loading
+    # upcasts it again, so the whole folder is half the size.
+    model.model.vqmodel.to(DTYPES[args.dtype])
+    model.generation_config.guidance_scale = args.guidance_scale
+    model.generation_config.top_k = args.top_k or None
+    card = model_card(args.title, SUMMARY, args.recipe.read_text(), args.reports)
+    with staged_folder(args.output, overwrite=True) as staging:
+        NextFlowPipeline(model=model, processor=processor).save_pretrained(staging)
+        (staging / "README.md").write_text(card)
+    size = sum(path.stat().st_size for path in args.output.rglob("*") if path.is_file())
+    print(f"wrote {args.output} ({size / 2**20:.1f} MiB, {args.dtype})")
+    return args.output
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Stage d: the language-model stages of NextFlow on `transformers.Trainer`, one config file per stage.
+
+- `alignment`: a decoder meets the tokenizer; only the vision adapter, the scale embeddings and the vocabulary rows
+  (input embeddings and the shared head) train.
+- `pretraining`: everything but the tokenizer trains on a mixture of text-to-image (with caption dropout for CFG),
+  captioning, question answering, editing, interleaved stories and videos, with the scale-reweighted vision loss
+  (`scale_loss_alpha`, 0 for plain cross-entropy). The resolution curriculum is two pretraining configs: first on
+  codes extracted at a lower level, then, starting from that checkpoint, at the target level.
+- `sft`: chat-format data, with knowledge prompts answered by reasoning first and then drawing the resolved prompt.
+
+Sequences are built from pre-extracted codes (`extract_codes.py`) and packed to `max_tokens_per_row`. The first
+stage starts from a fresh decoder around the trained tokenizer (`model_preset`), or from a text model
+(`text_model`, e.g. Qwen2.5-VL-7B, the paper's start); later stages start from the previous stage (`init_from`).
+The output folder holds the model and its processor, loadable with `AutoModel` / `NextFlowProcessor`.
+
+    python examples/training/train_lm.py examples/training/configs/shapesworld-128/pretrain_128.yaml
+    accelerate launch --config_file examples/training/configs/accelerate/ddp.yaml \
+        examples/training/train_lm.py examples/training/configs/shapesworld-128/pretrain_128.yaml
+"""
+
+from dataclasses import dataclass, field
+
+from transformers import AutoTokenizer, Trainer, TrainingArguments, set_seed
+
+from nextflow_hf.modeling import NextFlowForConditionalGeneration, NextFlowVQModel
+from nextflow_hf.shapesworld.vocabulary import shapesworld_tokenizer
+from nextflow_hf.training.arguments import parse_stage_arguments
+from nextflow_hf.training.checkpoints import save_atomically
+from nextflow_hf.training.extraction import check_tokenizer, load_extraction_info
+from nextflow_hf.training.language_model import (
+    build_processor,
+    check_vocabulary,
+    fresh_model,
+    mixture_folders,
+    packed_mixture,
+    set_trainable,
+)
+from nextflow_hf.training.packing import PackedCollator
+from nextflow_hf.training.sequences import SequenceBuilder
+
+
+@dataclass
+class LanguageModelArguments:
+    stage: str = field(default="pretraining", metadata={"help": "alignment, pretraining or sft"})
+    codes_dir: str = field(default=None, metadata={"help": "output folder of extract_codes.py"})
+    mixture: dict[str, float] = field(
+        default_factory=lambda: {"text_to_image": 1.0}, metadata={"help": "sequence task → sampling weight"}
+    )
+    init_from: str | None = field(default=None, metadata={"help": "a NextFlow checkpoint (a previous stage)"})
+    model_preset: str = field(default="shapesworld", metadata={"help": "shape of a fresh decoder: shapesworld, tiny"})
+    text_model: str | None = field(default=None, metadata={"help": "a Qwen2.5-VL / Qwen2 text model to start from"})
+    tokenizer_path: str | None = field(default=None, metadata={"help": "text tokenizer; default ShapesWorld's"})
+    caption_dropout: float = field(default=0.1, metadata={"help": "probability of an empty text-to-image caption"})
+    scale_loss_alpha: float = field(default=0.9, metadata={"help": "α of the per-scale vision loss weight"})
+    max_tokens_per_row: int = field(default=2048, metadata={"help": "packing budget of one row"})
+
+
+def load_model(args: LanguageModelArguments, vq_path: str, text_vocab_size: int) -> NextFlowForConditionalGeneration:
+    """The previous stage's model, a text model with the tokenizer, or a fresh decoder with the tokenizer."""
+    if args.init_from is not None:
+        model = NextFlowForConditionalGeneration.from_pretrained(args.init_from)
+        model.config.scale_loss_alpha = args.scale_loss_alpha
+        return model
+    if vq_path is None:
+        raise ValueError("The extraction names no trained tokenizer; a fresh decoder needs one (or pass init_from).")
+    if args.text_model is not None:
+        return NextFlowForConditionalGeneration.from_text_model(
+            args.text_model, vq_model=vq_path, scale_loss_alpha=args.scale_loss_alpha
+        )
+    return fresh_model(
+        args.model_preset, NextFlowVQModel.from_pretrained(vq_path), text_vocab_size, args.scale_loss_alpha
+    )
+
+
+def main(args: list[str] | None = None) -> Trainer:
+    lm_args, training_args = parse_stage_arguments([LanguageModelArguments, TrainingArguments], args)
+    if not lm_args.codes_dir:
+        raise ValueError("codes_dir is required: the output folder of extract_codes.py.")
+        set_seed(training_args.seed)
+    info = load_extraction_info(lm_args.codes_dir)
+    mixture_folders(lm_args.codes_dir, "train", lm_args.mixture)
+    tokenizer = AutoTokenizer.from_pretrained(lm_args.tokenizer_path) if lm_args.tokenizer_path else None
+    tokenizer = tokenizer or shapesworld_tokenizer()
+    model = load_model(lm_args, info["tokenizer_path"], len(tokenizer) - 2)
+    check_vocabulary(model, tokenizer)
+    check_tokenizer(info, model.model.vqmodel)
+    set_trainable(model, lm_args.stage)
+
+    builder = SequenceBuilder(model.config, tokenizer, info["schedule"], caption_dropout=lm_args.caption_dropout)
+    with training_args.main_process_first(desc="writing and packing sequences"):
+        train_dataset = packed_mixture(
+            builder, lm_args.codes_dir, "train", lm_args.mixture, lm_args.max_tokens_per_row, training_args.seed
+        )
+    trainer = Trainer(
+        model=model,
+        args=training_args,
+        train_dataset=train_dataset,
+        data_collator=PackedCollator(pad_token_id=tokenizer.pad_token_id),
+    )
+    if trainer.is_world_process_zero():
+        print(
+            f"{lm_args.stage}: {len(train_dataset)} packed rows of at most {lm_args.max_tokens_per_row} tokens, "
+            f"{training_args.world_size} process(es)"
+        )
+    trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
+    if trainer.is_world_process_zero():
+        processor = build_processor(model, tokenizer, level=info["level"])
+        save_atomically(training_args.output_dir, model, processor)
+    return trainer
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""The language-model stages end to end on tiny configs: alignment → pretraining → SFT, each from the last."""
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from nextflow_hf.modeling import (
+    NextFlowConfig,
+    NextFlowForConditionalGeneration,
+    NextFlowProcessor,
+    NextFlowVQModel,
+    tiny_vq_config,
+)
+from nextflow_hf.pipelines import NextFlowPipeline
+from nextflow_hf.training.extraction import write_extraction
+from nextflow_hf.training.language_model import set_trainable
+
+from ..scripts import load_example
+
+train_lm = load_example("training/train_lm.py")
+CONFIGS = Path(__file__).parents[2] / "examples" / "training" / "configs" / "tiny"
+ROWS = {"captions": 12, "qa": 8, "edits": 4, "stories": 2, "videos": 2, "knowledge": 6}
+
+
+@pytest.fixture(scope="module")
+def codes_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Codes of every task, extracted at level 16 with an untrained tiny tokenizer saved on disk."""
+    folder = tmp_path_factory.mktemp("lm")
+    torch.manual_seed(0)
+    vq = NextFlowVQModel(tiny_vq_config()).eval()
+    vq.save_pretrained(folder / "tokenizer")
+    write_extraction(vq, folder / "codes", 16, ROWS, tokenizer_path=str(folder / "tokenizer"), batch_size=8)
+    return folder / "codes"
+
+
+def run_stage(stage: str, codes_dir: Path, output_dir: Path, *flags: str):
+    return train_lm.main(
+        [str(CONFIGS / f"{stage}.yaml"), "--codes_dir", str(codes_dir), "--output_dir", str(output_dir), *flags]
+    )
+
+
+def logged_losses(trainer) -> list[float]:
+    return [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
+
+
+@pytest.fixture(scope="module")
+def stages(codes_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The three stages, each starting from the one before."""
+    root = tmp_path_factory.mktemp("stages")
+    align = run_stage("align", codes_dir, root / "align")
+    pretrain = run_stage("pretrain", codes_dir, root / "pretrain", "--init_from", str(root / "align"))
+    sft = run_stage("sft", codes_dir, root / "sft", "--init_from", str(root / "pretrain"))
+    return {"root": root, "align": align, "pretrain": pretrain, "sft": sft}
+
+
+def test_alignment_trains_the_vision_path_and_vocabulary_rows_only():
+    model = NextFlowForConditionalGeneration(NextFlowConfig.tiny())
+    set_trainable(model, "alignment")
+    trainable = {
+        name.split(".")[1] if name.startswith("model.") else name.split(".")[0]
+        for name, p in model.named_parameters()
+        if p.requires_grad
+    }
+    assert trainable == {"vision_adapter", "scale_embedding", "language_model", "lm_head"}
+    language_model = [name for name, p in model.named_parameters() if p.requires_grad and ".language_model." in name]
+    assert language_model == ["model.language_model.embed_tokens.weight"]
+    set_trainable(model, "pretraining")
+    assert all(p.requires_grad != name.startswith("model.vqmodel.") for name, p in model.named_parameters())
+
+
+def test_pretraining_loss_falls_over_the_task_mixture(stages):
+    losses = logged_losses(stages["pretrain"])
+    assert all(math.isfinite(loss) for loss in losses)
+    assert sum(losses[-3:]) / 3 < 0.8 * sum(losses[:3]) / 3
+
+
+def test_each_stage_saves_a_model_and_processor_that_draw_through_the_pipeline(stages, codes_dir):
+    folder = stages["root"] / "sft"
+    model = NextFlowForConditionalGeneration.from_pretrained(folder).eval()
+    processor = NextFlowProcessor.from_pretrained(folder)
+    tokenizer_weights = NextFlowVQModel.from_pretrained(codes_dir.parent / "tokenizer").state_dict()
+    for name, weight in model.model.vqmodel.state_dict().items():
+        torch.testing.assert_close(weight, tokenizer_weights[name], rtol=0, atol=0)  # the tokenizer never trains
+    image = NextFlowPipeline(model=model, processor=processor)(
+        "a red circle", generator=torch.Generator().manual_seed(0)
+    ).images[0]
+    assert image.size == (16, 16)
+
+
+def test_codes_of_another_tokenizer_are_refused(codes_dir, stages, tmp_path):
+    other = NextFlowForConditionalGeneration.from_pretrained(stages["root"] / "align")
+    torch.nn.init.normal_(other.model.vqmodel.quantizer.pixel_codebook)
+    other.save_pretrained(tmp_path / "other")
+    with pytest.raises(ValueError, match="extracted with the tokenizer of"):
+        run_stage("sft", codes_dir, tmp_path / "out", "--init_from", str(tmp_path / "other"))
+
+
+def test_a_stage_without_codes_or_with_an_unknown_stage_or_task_is_refused(codes_dir, tmp_path):
+    with pytest.raises(ValueError, match="codes_dir is required"):
+        train_lm.main([str(CONFIGS / "align.yaml"), "--codes_dir", "", "--output_dir", str(tmp_path)])
+    with pytest.raises(ValueError, match="Unknown language-model stage 'finetune'"):
+        run_stage("align", codes_dir, tmp_path, "--stage", "finetune")
+    with pytest.raises(
+        FileNotFoundError, match="'question_answering' reads .*few/train/qa, which does not exist; extract 'qa'"
+    ):
+        write_extraction(NextFlowVQModel(tiny_vq_config()), tmp_path / "few", 16, {"captions": 2}, vq_preset="tiny")
+        run_stage("pretrain", tmp_path / "few", tmp_path / "out")
+
+
+def test_two_processes_train_data_parallel_from_the_accelerate_config_alone(codes_dir, stages, tmp_path):
+    command = [
+        str(Path(sys.executable).parent / "accelerate"),
+        "launch",
+        "--config_file",
+        str(CONFIGS.parent / "accelerate" / "ddp.yaml"),
+        "--num_processes",
+        "2",
+        "--num_cpu_threads_per_process",
+        "1",
+        str(CONFIGS.parents[1] / "train_lm.py"),
+        str(CONFIGS / "pretrain.yaml"),
+        "--codes_dir",
+        str(codes_dir),
+        "--init_from",
+        str(stages["root"] / "align"),
+        "--output_dir",
+        str(tmp_path / "ddp"),
+        "--max_steps",
+        "3",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "2 process(es)" in result.stdout
+    assert NextFlowForConditionalGeneration.from_pretrained(tmp_path / "ddp").config.scale_loss_alpha == 0.9
