@@ -32,8 +32,8 @@ browser:
 	else echo "Chromium is missing and cannot be installed here: the browser test will be skipped."; fi
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check src tests examples
-	$(BIN)/ruff format --check src tests examples
+	$(BIN)/ruff check src tests examples benchmarks
+	$(BIN)/ruff format --check src tests examples benchmarks
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache
