@@ -26,6 +26,7 @@ import torch
 from nextflow_hf.evaluation import SequenceConsistencyMetric, write_report
 from nextflow_hf.pipelines import NextFlowInterleavedPipeline
 from nextflow_hf.shapesworld import Scene, Story, Video, render, sample_story, sample_video
+from nextflow_hf.training.extraction import level_geometry
 
 TASKS = ("story", "video")
 
@@ -115,14 +116,6 @@ def continue_sequence(
     return images[1:]
 
 
-def level_size(pipe: NextFlowInterleavedPipeline, level: int) -> tuple[int, int]:
-    """(height, width) in pixels of a 1:1 image at `level`, as training renders them: the final grid times the
-    tokenizer's downsample factor."""
-    height, width = pipe.scale_table.get_schedule(level, 1.0)[-1]
-    factor = pipe.model.config.vq_config.downsample_factor
-    return height * factor, width * factor
-
-
 def decode_image(pipe: NextFlowInterleavedPipeline, codes: Codes) -> PIL.Image.Image:
     """The image the tokenizer decodes from one image's per-scale codes."""
     return pipe.decode([scale[None] for scale in codes], [tuple(scale.shape) for scale in codes], "pil")[0]
@@ -132,7 +125,7 @@ def draw_sequence(
     pipe: NextFlowInterleavedPipeline, sequence: ImageSequence, level: int, seed: int
 ) -> list[PIL.Image.Image]:
     """The given first image (the ground-truth render at the level's size) followed by the images the model draws."""
-    first = render(sequence.scenes[0], *level_size(pipe, level))
+    first = render(sequence.scenes[0], *level_geometry(pipe.model.config.vq_config, level)[1])
     generator = torch.Generator(pipe.device).manual_seed(seed)
     drawn = continue_sequence(pipe, sequence.texts, encode_image(pipe, first, level), level, generator)
     return [first, *(decode_image(pipe, codes) for codes in drawn)]

@@ -78,7 +78,7 @@ def main(args: list[str] | None = None) -> Trainer:
         raise ValueError("codes_dir is required: the output folder of extract_codes.py.")
         set_seed(training_args.seed)
     info = load_extraction_info(lm_args.codes_dir)
-    mixture_folders(lm_args.codes_dir, "train", lm_args.mixture)
+    folders = mixture_folders(lm_args.codes_dir, "train", lm_args.mixture)
     tokenizer = AutoTokenizer.from_pretrained(lm_args.tokenizer_path) if lm_args.tokenizer_path else None
     tokenizer = tokenizer or shapesworld_tokenizer()
     model = load_model(lm_args, info["tokenizer_path"], len(tokenizer) - 2)
@@ -89,7 +89,7 @@ def main(args: list[str] | None = None) -> Trainer:
     builder = SequenceBuilder(model.config, tokenizer, info["schedule"], caption_dropout=lm_args.caption_dropout)
     with training_args.main_process_first(desc="writing and packing sequences"):
         train_dataset = packed_mixture(
-            builder, lm_args.codes_dir, "train", lm_args.mixture, lm_args.max_tokens_per_row, training_args.seed
+            builder, folders, lm_args.mixture, lm_args.max_tokens_per_row, training_args.seed
         )
     trainer = Trainer(
         model=model,

@@ -10,7 +10,7 @@ import torch
 from nextflow_hf.modeling import NextFlowImageProcessor, NextFlowProcessor
 from nextflow_hf.pipelines import NextFlowInterleavedPipeline, NextFlowPipeline
 from nextflow_hf.shapesworld import render, sample_knowledge
-from nextflow_hf.training.extraction import flatten_codes
+from nextflow_hf.training.extraction import flatten_codes, level_geometry
 from nextflow_hf.training.sequences import SequenceBuilder
 
 from ..scripts import load_example
@@ -128,7 +128,8 @@ def test_each_image_is_drawn_after_the_training_sequence_so_far(monkeypatch, tas
         return draw(input_ids, image_grids=image_grids, **kwargs)
 
     monkeypatch.setattr(pipe.model, "generate_image", recording)
-    first = module.encode_image(pipe, render(sequence.scenes[0], *module.level_size(pipe, LEVEL)), LEVEL)
+    size = level_geometry(pipe.model.config.vq_config, LEVEL)[1]
+    first = module.encode_image(pipe, render(sequence.scenes[0], *size), LEVEL)
     drawn = module.continue_sequence(pipe, sequence.texts, first, LEVEL, torch.Generator().manual_seed(0))
     codes = [flatten_codes(image) for image in (first, *drawn)]
     if task == "story":

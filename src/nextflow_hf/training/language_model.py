@@ -46,13 +46,14 @@ def fresh_model(
     """A new decoder of `preset`'s shape around a trained tokenizer, for a text vocabulary of `text_vocab_size`."""
     if preset not in MODEL_PRESETS:
         raise ValueError(f"Unknown model preset {preset!r}; expected one of {sorted(MODEL_PRESETS)}.")
-    text_config = MODEL_PRESETS[preset]().text_config.to_dict()
+    shape = MODEL_PRESETS[preset]()
+    text_config = shape.text_config.to_dict()
     text_config["vocab_size"] = text_vocab_size
     config = NextFlowConfig(
         text_config=text_config,
         vq_config=vq_model.config,
         text_vocab_size=text_vocab_size,
-        image_token_id=3,
+        image_token_id=shape.image_token_id,
         scale_loss_alpha=scale_loss_alpha,
     )
     model = NextFlowForConditionalGeneration(config)
@@ -117,18 +118,15 @@ def mixture_folders(codes_dir: str | Path, split: str, mixture: Mapping[str, flo
 
 def packed_mixture(
     builder: SequenceBuilder,
-    codes_dir: str | Path,
-    split: str,
+    folders: Mapping[str, Path],
     mixture: Mapping[str, float],
     max_tokens_per_row: int,
     seed: int,
 ) -> Dataset:
-    """The tasks of `mixture` (sequence task → sampling weight), interleaved by weight until every task has been
-    seen in full, and packed into rows of at most `max_tokens_per_row` tokens."""
-    sequences = [
-        task_sequences(builder, load_from_disk(str(folder)), task, seed)
-        for task, folder in mixture_folders(codes_dir, split, mixture).items()
-    ]
+    """The tasks of `mixture` (sequence task → sampling weight), read from their extracted `folders`
+    (`mixture_folders`), interleaved by weight until every task has been seen in full, and packed into rows of at
+    most `max_tokens_per_row` tokens."""
+    sequences = [task_sequences(builder, load_from_disk(str(folders[task])), task, seed) for task in mixture]
     total = sum(mixture.values())
     mixed = interleave_datasets(
         sequences,
