@@ -10,7 +10,6 @@ phrasings and colour-shape pairs held out of training). With `--pipeline` a save
 """
 
 import argparse
-import random
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import torch
 
 from nextflow_hf.evaluation import GenEvalMetric, write_report
 from nextflow_hf.pipelines import NextFlowPipeline
-from nextflow_hf.shapesworld import GENEVAL_CATEGORIES, CaptionSample, render, sample_caption
+from nextflow_hf.shapesworld import render, sample_captions
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -41,12 +40,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def sample_prompts(per_category: int, split: str, seed: int) -> list[CaptionSample]:
-    """`per_category` captions of every category, with their ground-truth scenes, from one seeded generator."""
-    rng = random.Random(seed)
-    return [sample_caption(rng, category, split) for category in GENEVAL_CATEGORIES for _ in range(per_category)]
-
-
 def draw(args: argparse.Namespace, texts: list[str]) -> list[PIL.Image.Image]:
     """The pipeline's image for each text; prompt `i` is drawn with seed `args.seed + i`, so runs are reproducible
     whatever the batch size."""
@@ -63,7 +56,7 @@ def draw(args: argparse.Namespace, texts: list[str]) -> list[PIL.Image.Image]:
 
 def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     args = parse_args(argv)
-    samples = sample_prompts(args.per_category, args.split, args.seed)
+    samples = sample_captions(args.per_category, args.split, args.seed)
     if args.ground_truth:
         images = [render(sample.scene, args.size, args.size) for sample in samples]
     else:

@@ -3,7 +3,6 @@
 Skipped, with the reason, while the repository ships no checkpoint (issue 6 trains it).
 """
 
-import random
 import subprocess
 import sys
 
@@ -14,7 +13,7 @@ from transformers import AutoModelForCausalLM
 from nextflow_hf.cli import DEFAULT_MODEL
 from nextflow_hf.evaluation import score_drawing
 from nextflow_hf.pipelines import NextFlowPipeline
-from nextflow_hf.shapesworld import GENEVAL_CATEGORIES, sample_caption
+from nextflow_hf.shapesworld import sample_captions
 
 pytestmark = pytest.mark.skipif(not DEFAULT_MODEL.is_dir(), reason=f"no checkpoint shipped at {DEFAULT_MODEL} yet")
 
@@ -27,8 +26,7 @@ def pipe() -> NextFlowPipeline:
 
 
 def test_at_least_ten_of_twelve_held_out_prompts_are_drawn_correctly(pipe):
-    rng = random.Random(0)
-    samples = [sample_caption(rng, category, "test") for category in GENEVAL_CATEGORIES for _ in range(2)]
+    samples = sample_captions(2, "test", seed=0)
     images = pipe(
         [sample.prompt.text for sample in samples],
         generator=[torch.Generator().manual_seed(index) for index in range(len(samples))],

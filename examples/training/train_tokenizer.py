@@ -4,8 +4,9 @@
 encoder and decoder stay frozen, so the CNN pixel branch and the codebooks learn to reconstruct. `stage: joint`
 continues from that checkpoint (`init_from`) with everything trainable, adding the distillation of the frozen
 teacher's patch features (`teacher_path`, the output of `train_teacher.py`) to the loss. Both train on endless
-ShapesWorld scenes at `image_size`, then report the round-trip PSNR and codebook usage on fixed test-split scenes
-(`eval_results.json`), and save the tokenizer with `save_pretrained` (loads with `NextFlowVQModel.from_pretrained`).
+ShapesWorld scenes at `image_size`, then report the round-trip PSNR and codebook usage on fixed test-split scenes,
+and the GenEval score of round-tripped test-split captions (the ceiling of a decoder drawing with these codes), in
+`eval_results.json`, and save the tokenizer with `save_pretrained` (loads with `NextFlowVQModel.from_pretrained`).
 
     python examples/training/train_tokenizer.py examples/training/configs/shapesworld-128/tokenizer_pixel.yaml
     python examples/training/train_tokenizer.py examples/training/configs/shapesworld-128/tokenizer_joint.yaml
@@ -18,6 +19,7 @@ from datasets import IterableDataset
 from transformers import SiglipModel, SiglipVisionModel, TrainingArguments, set_seed
 
 from nextflow_hf.modeling import NextFlowVQModel
+from nextflow_hf.shapesworld import sample_captions
 from nextflow_hf.shapesworld.data import build_dataset
 from nextflow_hf.training.arguments import parse_stage_arguments
 from nextflow_hf.training.checkpoints import save_atomically
@@ -27,6 +29,7 @@ from nextflow_hf.training.tokenizer_training import (
     TokenizerTrainer,
     freeze_semantic_branch,
     reconstruction_metrics,
+    round_trip_geneval,
 )
 
 STAGES = ("pixel", "joint")
@@ -52,6 +55,9 @@ class TokenizerArguments:
     image_size: int = field(default=128, metadata={"help": "Side of the square training images, in pixels."})
     scene_seed: int = field(default=0, metadata={"help": "Seed of the ShapesWorld scenes (train and test)."})
     eval_images: int = field(default=64, metadata={"help": "Held-out test scenes for the reconstruction PSNR."})
+    eval_prompts_per_category: int = field(
+        default=20, metadata={"help": "Test-split captions per GenEval category whose round trip is judged (0: none)."}
+    )
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
@@ -69,6 +75,8 @@ class TokenizerArguments:
             raise ValueError(f"The pixel stage trains without a teacher; drop teacher_path={self.teacher_path!r}.")
         if self.eval_images < 1:
             raise ValueError(f"eval_images must be at least 1; got {self.eval_images}.")
+        if self.eval_prompts_per_category < 0:
+            raise ValueError(f"eval_prompts_per_category must be 0 or more; got {self.eval_prompts_per_category}.")
 
 
 def load_tokenizer(arguments: TokenizerArguments) -> NextFlowVQModel:
@@ -132,6 +140,10 @@ def main(args: list[str] | None = None) -> Path:
     trainer.save_metrics("train", result.metrics)
     images = [row["image"] for row in scenes(arguments, "test", arguments.eval_images)]
     metrics = {f"eval_{name}": value for name, value in reconstruction_metrics(model, images).items()}
+    if arguments.eval_prompts_per_category:
+        samples = sample_captions(arguments.eval_prompts_per_category, "test", arguments.scene_seed)
+        scores = round_trip_geneval(model, samples, arguments.image_size)
+        metrics |= {f"eval_round_trip_geneval_{name}": value for name, value in scores.items()}
     trainer.log_metrics("eval", metrics)
     trainer.save_metrics("eval", metrics)
     trainer.save_state()

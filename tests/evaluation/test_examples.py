@@ -1,10 +1,13 @@
-"""The evaluation examples run end to end: ground truth scores 1.0, and a saved pipeline is drawn from and scored."""
+"""The evaluation examples and the quickstart run end to end: ground truth scores 1.0, a saved pipeline is drawn from
+and scored, a saved tokenizer's round trip is measured."""
 
 import json
+import re
 
 import pytest
+from PIL import Image
 
-from nextflow_hf.modeling import NextFlowImageProcessor, NextFlowProcessor
+from nextflow_hf.modeling import NextFlowImageProcessor, NextFlowProcessor, NextFlowVQModel, tiny_vq_config
 from nextflow_hf.pipelines import NextFlowPipeline
 
 from ..scripts import load_example
@@ -46,3 +49,32 @@ def test_a_saved_pipeline_draws_the_prompts_and_is_scored(tmp_path):
         ["--pipeline", str(tmp_path / "pipeline"), "--per-category", "1", "--out", str(tmp_path / "report")]
     )
     assert scores["num_prompts"] == 6 and 0.0 <= scores["overall"] <= 1.0
+
+
+def test_a_saved_tokenizer_round_trip_is_measured(tmp_path):
+    NextFlowVQModel(tiny_vq_config()).save_pretrained(tmp_path / "tokenizer")
+    flags = ["--size", "32", "--images", "4", "--per-category", "1", "--out", str(tmp_path / "report")]
+    results = load_example("evaluate_tokenizer.py").main(["--tokenizer", str(tmp_path / "tokenizer"), *flags])
+    assert results["reconstruction"]["num_images"] == 4 and results["reconstruction"]["psnr"] > 0
+    assert results["GenEval of reconstructions"]["num_prompts"] == 6
+    assert (tmp_path / "report.md").is_file()
+
+
+def test_the_quickstart_draws_judges_and_writes_one_row_per_category(tmp_path, capsys):
+    model = tiny_nextflow(seed=0)
+    processor = NextFlowProcessor(
+        NextFlowImageProcessor.from_vq_config(model.config.vq_config, level=16), tiny_tokenizer()
+    )
+    NextFlowPipeline(model=model, processor=processor).save_pretrained(tmp_path / "pipeline")
+    quickstart = load_example("quickstart.py")
+    out = tmp_path / "sheet.png"
+    quickstart.main(["--model", str(tmp_path / "pipeline"), "--per-category", "2", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert len(re.findall(r"^(correct|incorrect) +\[", printed, flags=re.MULTILINE)) == 12
+    assert "/12 drawings satisfy their prompt" in printed
+    assert Image.open(out).size == (2 * 16, 6 * 16)
+
+
+def test_the_quickstart_names_a_folder_that_is_no_pipeline(tmp_path):
+    with pytest.raises(SystemExit):
+        load_example("quickstart.py").main(["--model", str(tmp_path)])

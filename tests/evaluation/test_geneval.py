@@ -1,18 +1,15 @@
 """GenEval scoring: ground-truth scenes satisfy their prompts, and each kind of mistake is caught."""
 
-import random
-
 import pytest
 
 from nextflow_hf.evaluation import geneval_scores, satisfies, score_drawing
 from nextflow_hf.shapesworld import (
-    GENEVAL_CATEGORIES,
     DrawingPrompt,
     ObjectRequirement,
     RelationRequirement,
     ShapeObject,
     render,
-    sample_caption,
+    sample_captions,
 )
 
 from .helpers import scene_of
@@ -85,8 +82,7 @@ def test_relations_are_judged_in_pixels_on_non_square_canvases():
 
 
 def test_rendered_ground_truth_of_every_category_scores_perfectly_and_wrong_images_do_not():
-    rng = random.Random(0)
-    samples = [sample_caption(rng, category, "test") for category in GENEVAL_CATEGORIES for _ in range(4)]
+    samples = sample_captions(4, "test", seed=0)
     correct = [score_drawing(sample.prompt, render(sample.scene, 128, 128)) for sample in samples]
     assert geneval_scores([sample.prompt.category for sample in samples], correct)["overall"] == 1.0
     # Each prompt against the image of the prompt after it, from another category: almost never right.

@@ -5,7 +5,7 @@ import random
 import pytest
 
 from nextflow_hf.shapesworld import GENEVAL_CATEGORIES, PALETTE, SHAPES, relation
-from nextflow_hf.shapesworld.captions import COUNTS, sample_caption
+from nextflow_hf.shapesworld.captions import COUNTS, sample_caption, sample_captions
 from nextflow_hf.shapesworld.knowledge import REFERENTS, sample_knowledge
 from nextflow_hf.shapesworld.words import RELATION_PHRASES, number_word, plural
 
@@ -102,6 +102,13 @@ def test_same_seed_same_caption_and_different_seeds_differ():
     for category in GENEVAL_CATEGORIES:
         assert samples(category, "train", 5, seed=1) == samples(category, "train", 5, seed=1)
         assert samples(category, "train", 5, seed=1) != samples(category, "train", 5, seed=2)
+
+
+def test_evaluation_prompt_sets_take_each_category_in_turn_and_are_fixed_by_their_seed():
+    prompts = sample_captions(3, "test", seed=4)
+    assert [sample.prompt.category for sample in prompts] == [c for c in GENEVAL_CATEGORIES for _ in range(3)]
+    assert prompts == sample_captions(3, "test", seed=4) and prompts != sample_captions(3, "test", seed=5)
+    assert prompts[:3] == samples(GENEVAL_CATEGORIES[0], "test", 3, seed=4)
 
 
 def test_unknown_category_is_named():

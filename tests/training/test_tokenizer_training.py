@@ -3,7 +3,9 @@ then joint stage with a tiny teacher, and its refusal of bad settings; plus the 
 
 import json
 import math
+import random
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -11,8 +13,10 @@ from PIL import Image
 from transformers import set_seed
 
 from nextflow_hf.modeling import NextFlowVQModel, tiny_vq_config
+from nextflow_hf.shapesworld import GENEVAL_CATEGORIES, sample_caption
 from nextflow_hf.training.images import from_pixel_values, to_pixel_values
 from nextflow_hf.training.teacher import build_teacher, teacher_config
+from nextflow_hf.training.tokenizer_training import round_trip_geneval
 
 from ..scripts import load_example
 
@@ -55,6 +59,8 @@ def test_the_pixel_stage_learns_to_reconstruct(pixel_dir):
     assert not logged(pixel_dir, "semantic_loss")
     results = json.loads((pixel_dir / "eval_results.json").read_text())
     assert results["eval_num_images"] == 16 and results["eval_psnr"] > 15.0 and 0 < results["eval_codebook_usage"] <= 1
+    assert results["eval_round_trip_geneval_num_prompts"] == 12
+    assert 0 <= results["eval_round_trip_geneval_overall"] <= 1
 
 
 def test_the_pixel_stage_leaves_the_semantic_branch_as_initialised(pixel_dir):
@@ -116,3 +122,26 @@ def test_pixel_values_round_trip_through_images():
 def test_images_of_different_sizes_do_not_batch():
     with pytest.raises(ValueError, match="must share a size"):
         to_pixel_values([Image.new("RGB", (8, 8)), Image.new("RGB", (8, 4))])
+
+
+class StandInTokenizer(torch.nn.Module):
+    """Reconstructs every image perfectly (`blank=False`) or as a plain grey canvas (`blank=True`)."""
+
+    device = torch.device("cpu")
+
+    def __init__(self, blank: bool):
+        super().__init__()
+        self.blank = blank
+
+    def forward(self, pixel_values: torch.Tensor) -> SimpleNamespace:
+        return SimpleNamespace(reconstruction=torch.zeros_like(pixel_values) if self.blank else pixel_values)
+
+
+@pytest.mark.parametrize("blank, overall", [(False, 1.0), (True, 0.0)])
+def test_the_round_trip_geneval_judges_reconstructions_against_their_captions(blank, overall):
+    rng = random.Random(0)
+    samples = [sample_caption(rng, category, "test") for category in GENEVAL_CATEGORIES]
+    scores = round_trip_geneval(StandInTokenizer(blank), samples, size=64, batch_size=4)
+    assert scores["num_prompts"] == len(GENEVAL_CATEGORIES)
+    assert [scores[category] for category in GENEVAL_CATEGORIES] == [overall] * len(GENEVAL_CATEGORIES)
+    assert scores["overall"] == overall

@@ -4,7 +4,7 @@ The `datasets` builders live in `nextflow_hf.shapesworld.data` (not imported her
 light); the seeded samplers and serialisation helpers below are pure Python.
 """
 
-from .captions import CaptionSample, sample_caption
+from .captions import CaptionSample, sample_caption, sample_captions
 from .edits import EDIT_KINDS, EditTriple, sample_edit
 from .knowledge import KnowledgeSample, sample_knowledge
 from .prompts import GENEVAL_CATEGORIES, DrawingPrompt, ObjectRequirement, RelationRequirement
@@ -56,6 +56,7 @@ __all__ = [
     "prompt_to_dict",
     "prompt_to_json",
     "sample_caption",
+    "sample_captions",
     "sample_edit",
     "sample_knowledge",
     "sample_question",

@@ -163,3 +163,10 @@ def sample_caption(rng: random.Random, category: str, split: str = "train", aspe
     prompt = DrawingPrompt(text, category, content.requirements, content.relation, content.exact_count)
     scene = retry(lambda: ground_truth(rng, content, aspect_ratio), f"a scene for {text!r}")
     return CaptionSample(prompt, scene)
+
+
+def sample_captions(per_category: int, split: str = "test", seed: int = 0) -> list[CaptionSample]:
+    """`per_category` captions of every GenEval category in turn, from one generator seeded with `seed`: the fixed
+    prompt sets of the evaluations."""
+    rng = random.Random(seed)
+    return [sample_caption(rng, category, split) for category in GENEVAL_CATEGORIES for _ in range(per_category)]

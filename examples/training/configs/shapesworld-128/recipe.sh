@@ -5,16 +5,20 @@
 set -euo pipefail
 CONFIGS=examples/training/configs/shapesworld-128
 PYTHON=${PYTHON:-.venv/bin/python}
+# The decoder stages train in bf16 autocast; transformers allows that without a GPU only with use_cpu, so on a GPU
+# run `CPU_FLAGS= bash recipe.sh`.
+CPU_FLAGS=${CPU_FLAGS---use_cpu true}
 
 $PYTHON examples/training/train_teacher.py $CONFIGS/teacher.yaml
 $PYTHON examples/training/train_tokenizer.py $CONFIGS/tokenizer_pixel.yaml
 $PYTHON examples/training/train_tokenizer.py $CONFIGS/tokenizer_joint.yaml
+$PYTHON examples/training/train_tokenizer.py $CONFIGS/tokenizer_refine.yaml $CPU_FLAGS
 $PYTHON examples/training/extract_codes.py $CONFIGS/extract_64.yaml
 $PYTHON examples/training/extract_codes.py $CONFIGS/extract.yaml
-$PYTHON examples/training/train_lm.py $CONFIGS/align.yaml
-$PYTHON examples/training/train_lm.py $CONFIGS/pretrain_64.yaml
-$PYTHON examples/training/train_lm.py $CONFIGS/pretrain_128.yaml
-$PYTHON examples/training/train_lm.py $CONFIGS/sft.yaml
+$PYTHON examples/training/train_lm.py $CONFIGS/align.yaml $CPU_FLAGS
+$PYTHON examples/training/train_lm.py $CONFIGS/pretrain_64.yaml $CPU_FLAGS
+$PYTHON examples/training/train_lm.py $CONFIGS/pretrain_128.yaml $CPU_FLAGS
+$PYTHON examples/training/train_lm.py $CONFIGS/sft.yaml $CPU_FLAGS
 
 CHECKPOINT=checkpoints/nextflow-shapesworld
 EVAL=outputs/shapesworld-128/eval
