@@ -35,6 +35,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--recipe", type=Path, required=True, help="the shell script of training command lines")
     parser.add_argument("--reports", type=Path, nargs="*", default=[], help="evaluation reports (.json) to list")
     parser.add_argument("--title", default="NextFlow ShapesWorld")
+    parser.add_argument("--note", default="", help="a paragraph for the card: how and where it was trained, and why")
     return parser.parse_args(argv)
 
 
@@ -47,7 +48,13 @@ def main(argv: Sequence[str] | None = None) -> Path:
     model.model.vqmodel.to(DTYPES[args.dtype])
     model.generation_config.guidance_scale = args.guidance_scale
     model.generation_config.top_k = args.top_k or None
-    card = model_card(args.title, SUMMARY, args.recipe.read_text(), args.reports)
+    image_processor = processor.image_processor
+    resolution = (
+        f"It draws {image_processor.level}×{image_processor.level} images by default (the {image_processor.level} "
+        f"level, {image_processor.scale_levels[str(image_processor.level)]} scales)."
+    )
+    summary = "\n\n".join(part for part in (SUMMARY, resolution, args.note) if part)
+    card = model_card(args.title, summary, args.recipe.read_text(), args.reports)
     with staged_folder(args.output, overwrite=True) as staging:
         NextFlowPipeline(model=model, processor=processor).save_pretrained(staging)
         (staging / "README.md").write_text(card)

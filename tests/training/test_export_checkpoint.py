@@ -46,7 +46,8 @@ def export(folder: Path, *extra: str) -> Path:
 
 
 def test_the_checkpoint_is_an_fp16_pipeline_with_generation_defaults_and_a_card(trained):
-    folder = export(trained, "--reports", str(trained / "geneval.json"), "--guidance-scale", "2.5")
+    note = "Trained on 2 CPU cores."
+    folder = export(trained, "--reports", str(trained / "geneval.json"), "--guidance-scale", "2.5", "--note", note)
     with safe_open(folder / "model" / "model.safetensors", "pt") as weights:
         dtypes = {weights.get_slice(name).get_dtype() for name in weights.keys()}
     assert dtypes == {"F16"}
@@ -55,6 +56,7 @@ def test_the_checkpoint_is_an_fp16_pipeline_with_generation_defaults_and_a_card(
     assert card.startswith("---\nlicense: apache-2.0")
     assert "python examples/training/train_lm.py configs/sft.yaml" in card
     assert "| overall | 0.500 |" in card
+    assert "It draws 16×16 images by default (the 16 level, 4 scales).\n\nTrained on 2 CPU cores." in card
     pipe = NextFlowPipeline.from_pretrained(folder)
     assert pipe.model.generation_config.guidance_scale == 2.5 and pipe.model.dtype == torch.float16
     assert pipe.model.model.vqmodel.dtype == torch.float32  # stored in fp16, the tokenizer runs in fp32
