@@ -16,9 +16,7 @@ import torch
 
 from nextflow_hf.evaluation import write_report
 from nextflow_hf.modeling import NextFlowVQModel
-from nextflow_hf.shapesworld import sample_captions
-from nextflow_hf.shapesworld.data import build_dataset
-from nextflow_hf.training.tokenizer_training import reconstruction_metrics, round_trip_geneval
+from nextflow_hf.training.tokenizer_training import round_trip_report
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -39,11 +37,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
     args = parse_args(argv)
     model = NextFlowVQModel.from_pretrained(args.tokenizer)
-    scenes = build_dataset(
-        "captions", args.images, split="test", seed=args.seed, height=args.size, width=args.size, streaming=True
-    )
-    reconstruction = reconstruction_metrics(model, [row["image"] for row in scenes])
-    geneval = round_trip_geneval(model, sample_captions(args.per_category, "test", args.seed), args.size)
+    report = round_trip_report(model, args.size, args.images, args.per_category, args.seed)
+    reconstruction, geneval = report["reconstruction"], report["geneval"]
     results = {"reconstruction": reconstruction, "GenEval of reconstructions": geneval}
     settings = {"tokenizer": str(args.tokenizer), "image size": f"{args.size}×{args.size}", "seed": args.seed}
     paths = write_report(args.out, "ShapesWorld tokenizer round trip", results, settings)

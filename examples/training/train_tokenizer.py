@@ -19,7 +19,6 @@ from datasets import IterableDataset
 from transformers import SiglipModel, SiglipVisionModel, TrainingArguments, set_seed
 
 from nextflow_hf.modeling import NextFlowVQModel
-from nextflow_hf.shapesworld import sample_captions
 from nextflow_hf.shapesworld.data import build_dataset
 from nextflow_hf.training.arguments import parse_stage_arguments
 from nextflow_hf.training.checkpoints import save_atomically
@@ -28,8 +27,7 @@ from nextflow_hf.training.tokenizer_training import (
     ImageCollator,
     TokenizerTrainer,
     freeze_semantic_branch,
-    reconstruction_metrics,
-    round_trip_geneval,
+    round_trip_report,
 )
 
 STAGES = ("pixel", "joint")
@@ -112,11 +110,11 @@ def load_teacher(teacher_path: str, model: NextFlowVQModel) -> SiglipVisionModel
     return teacher
 
 
-def scenes(arguments: TokenizerArguments, split: str, num_rows: int | None) -> IterableDataset:
-    """ShapesWorld caption scenes at the training size (endless when `num_rows` is `None`)."""
+def training_scenes(arguments: TokenizerArguments) -> IterableDataset:
+    """Endless train-split ShapesWorld caption scenes at the training size."""
     size = arguments.image_size
     return build_dataset(
-        "captions", num_rows, split=split, seed=arguments.scene_seed, height=size, width=size, streaming=True
+        "captions", None, split="train", seed=arguments.scene_seed, height=size, width=size, streaming=True
     )
 
 
@@ -136,7 +134,7 @@ def main(args: list[str] | None = None) -> Path:
     trainer = TokenizerTrainer(
         model=model,
         args=training_args,
-        train_dataset=scenes(arguments, "train", None),
+        train_dataset=training_scenes(arguments),
         data_collator=ImageCollator(),
         teacher=teacher,
         teacher_feature_layer=arguments.teacher_feature_layer,
@@ -145,12 +143,11 @@ def main(args: list[str] | None = None) -> Path:
     save_atomically(training_args.output_dir, model)
     trainer.log_metrics("train", result.metrics)
     trainer.save_metrics("train", result.metrics)
-    images = [row["image"] for row in scenes(arguments, "test", arguments.eval_images)]
-    metrics = {f"eval_{name}": value for name, value in reconstruction_metrics(model, images).items()}
-    if arguments.eval_prompts_per_category:
-        samples = sample_captions(arguments.eval_prompts_per_category, "test", arguments.scene_seed)
-        scores = round_trip_geneval(model, samples, arguments.image_size)
-        metrics |= {f"eval_round_trip_geneval_{name}": value for name, value in scores.items()}
+    report = round_trip_report(
+        model, arguments.image_size, arguments.eval_images, arguments.eval_prompts_per_category, arguments.scene_seed
+    )
+    metrics = {f"eval_{name}": value for name, value in report["reconstruction"].items()}
+    metrics |= {f"eval_round_trip_geneval_{name}": value for name, value in report.get("geneval", {}).items()}
     trainer.log_metrics("eval", metrics)
     trainer.save_metrics("eval", metrics)
     trainer.save_state()

@@ -16,7 +16,7 @@ from nextflow_hf.modeling import NextFlowVQModel, tiny_vq_config
 from nextflow_hf.shapesworld import GENEVAL_CATEGORIES, sample_caption
 from nextflow_hf.training.images import from_pixel_values, to_pixel_values
 from nextflow_hf.training.teacher import build_teacher, teacher_config
-from nextflow_hf.training.tokenizer_training import round_trip_geneval
+from nextflow_hf.training.tokenizer_training import round_trip_geneval, round_trip_report
 
 from ..scripts import load_example
 
@@ -148,3 +148,11 @@ def test_the_round_trip_geneval_judges_reconstructions_against_their_captions(bl
     assert scores["num_prompts"] == len(GENEVAL_CATEGORIES)
     assert [scores[category] for category in GENEVAL_CATEGORIES] == [overall] * len(GENEVAL_CATEGORIES)
     assert scores["overall"] == overall
+
+
+def test_the_round_trip_report_measures_psnr_and_judges_captions_only_when_asked():
+    model = NextFlowVQModel(tiny_vq_config())
+    full = round_trip_report(model, size=32, num_images=4, prompts_per_category=1, seed=0)
+    assert full["reconstruction"]["num_images"] == 4 and full["geneval"]["num_prompts"] == len(GENEVAL_CATEGORIES)
+    assert full == round_trip_report(model, size=32, num_images=4, prompts_per_category=1, seed=0)
+    assert "geneval" not in round_trip_report(model, size=32, num_images=4, prompts_per_category=0, seed=0)

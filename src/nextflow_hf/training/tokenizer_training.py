@@ -20,7 +20,8 @@ from transformers import PreTrainedModel, Trainer
 from ..evaluation import GenEvalMetric, psnr
 from ..modeling import NextFlowVQModel, NextFlowVQModelOutput, shapesworld_vq_config, tiny_vq_config
 from ..modeling.modeling_nextflow_vq import vision_patch_features
-from ..shapesworld import CaptionSample, render
+from ..shapesworld import CaptionSample, render, sample_captions
+from ..shapesworld.data import build_dataset
 from .images import from_pixel_values, to_pixel_values
 
 # Shapes of a fresh tokenizer, by name.
@@ -149,3 +150,16 @@ def round_trip_geneval(
         reconstructions += from_pixel_values(model(to_pixel_values(images).to(model.device)).reconstruction)
     references = [sample.prompt for sample in samples]
     return GenEvalMetric(keep_in_memory=True).compute(predictions=reconstructions, references=references)
+
+
+def round_trip_report(
+    model: NextFlowVQModel, size: int, num_images: int, prompts_per_category: int, seed: int
+) -> dict[str, dict[str, float]]:
+    """The held-out measures of the round trip at `size`×`size`: `"reconstruction"`, the PSNR and codebook usage of
+    `num_images` test-split caption scenes, and `"geneval"`, the GenEval of `prompts_per_category` test captions per
+    category (left out when 0); both drawn with `seed`, so the training script and `evaluate_tokenizer.py` agree."""
+    scenes = build_dataset("captions", num_images, split="test", seed=seed, height=size, width=size, streaming=True)
+    report = {"reconstruction": reconstruction_metrics(model, [row["image"] for row in scenes])}
+    if prompts_per_category:
+        report["geneval"] = round_trip_geneval(model, sample_captions(prompts_per_category, "test", seed), size)
+    return report
