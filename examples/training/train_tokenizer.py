@@ -50,9 +50,6 @@ class TokenizerArguments:
     teacher_feature_layer: int = field(
         default=-1, metadata={"help": "Hidden state of the teacher's vision tower to distil (-1: the last layer)."}
     )
-    edge_loss_weight: float | None = field(
-        default=None, metadata={"help": "Set the tokenizer's edge_loss_weight (image-gradient loss) for this run."}
-    )
     image_size: int = field(default=128, metadata={"help": "Side of the square training images, in pixels."})
     scene_seed: int = field(default=0, metadata={"help": "Seed of the ShapesWorld scenes (train and test)."})
     eval_images: int = field(default=64, metadata={"help": "Held-out test scenes for the reconstruction PSNR."})
@@ -74,8 +71,6 @@ class TokenizerArguments:
             raise ValueError("The joint stage distils a teacher: set teacher_path to a saved SiglipModel folder.")
         if self.stage == "pixel" and self.teacher_path is not None:
             raise ValueError(f"The pixel stage trains without a teacher; drop teacher_path={self.teacher_path!r}.")
-        if self.edge_loss_weight is not None and self.edge_loss_weight < 0:
-            raise ValueError(f"edge_loss_weight must be 0 or more; got {self.edge_loss_weight}.")
         if self.eval_images < 1:
             raise ValueError(f"eval_images must be at least 1; got {self.eval_images}.")
         if self.eval_prompts_per_category < 0:
@@ -123,8 +118,6 @@ def main(args: list[str] | None = None) -> Path:
     arguments, training_args = parse_stage_arguments([TokenizerArguments, TrainingArguments], args)
     set_seed(training_args.seed)
     model = load_tokenizer(arguments)
-    if arguments.edge_loss_weight is not None:
-        model.config.edge_loss_weight = arguments.edge_loss_weight
     teacher = None
     if arguments.stage == "pixel":
         freeze_semantic_branch(model)

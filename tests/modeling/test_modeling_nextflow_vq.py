@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from nextflow_hf.modeling import NextFlowVQModel, tiny_vq_config, vision_patch_features
-from nextflow_hf.modeling.modeling_nextflow_vq import MultiScaleResidualQuantizer, image_gradient_loss
+from nextflow_hf.modeling.modeling_nextflow_vq import MultiScaleResidualQuantizer
 
 from ..scenes import render_scenes
 
@@ -158,21 +158,6 @@ def test_semantic_loss_only_with_teacher_features_of_the_right_shape(tiny_vq):
     assert tiny_vq(images).semantic_loss is None
     with pytest.raises(ValueError, match=r"teacher_features has shape \(2, 32, 4, 4\)"):
         tiny_vq(images, teacher_features=torch.zeros(2, 32, 4, 4))
-
-
-def test_the_edge_loss_is_added_only_when_weighted_and_sees_blurred_edges():
-    images = render_scenes(2)
-    blurred = F.avg_pool2d(images, 3, stride=1, padding=1, count_include_pad=False)
-    assert image_gradient_loss(images, images) == 0
-    assert image_gradient_loss(blurred, images) > 0
-    assert image_gradient_loss(torch.full_like(images, 0.5), torch.zeros_like(images)) == 0  # flat: no edges
-    torch.manual_seed(0)
-    plain = NextFlowVQModel(tiny_vq_config())
-    weighted = NextFlowVQModel(tiny_vq_config(edge_loss_weight=2.0))
-    weighted.load_state_dict(plain.state_dict())
-    without, with_edges = plain(images), weighted(images)
-    assert without.edge_loss is None and with_edges.edge_loss > 0
-    assert torch.allclose(with_edges.loss, without.loss + 2.0 * with_edges.edge_loss)
 
 
 def test_quantisation_runs_in_fp32_under_a_bf16_model():

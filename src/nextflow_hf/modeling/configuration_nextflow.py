@@ -59,8 +59,6 @@ class NextFlowVQConfig(PreTrainedConfig):
         commitment_beta (`float`): weight of the commitment loss.
         reconstruction_loss_weight (`float`): weight of the pixel reconstruction loss.
         semantic_loss_weight (`float`): weight of the semantic distillation loss.
-        edge_loss_weight (`float`): weight of the image-gradient loss (0: off), which keeps the edges and corners of
-            small objects that the pixel MSE lets blur away.
         initializer_range (`float`): std of the normal initialisation of linear layers.
     """
 
@@ -94,7 +92,6 @@ class NextFlowVQConfig(PreTrainedConfig):
     commitment_beta: float = 0.25
     reconstruction_loss_weight: float = 1.0
     semantic_loss_weight: float = 1.0
-    edge_loss_weight: float = 0.0
     initializer_range: float = 0.02
 
     def __post_init__(self, **kwargs: Any) -> None:

@@ -58,8 +58,6 @@ class NextFlowVQModelOutput(ModelOutput):
     reconstruction_loss (`torch.FloatTensor`): mean squared error of the reconstructed pixels.
     semantic_loss (`torch.FloatTensor`, *optional*): 1 − cosine similarity of the semantic decoder's output to the
         teacher's features; present when `teacher_features` were given.
-    edge_loss (`torch.FloatTensor`, *optional*): the image-gradient loss (see [`image_gradient_loss`]); present when
-        `config.edge_loss_weight` is not 0.
     codebook_loss, commitment_loss, codebook_usage: as in [`NextFlowVQEncoderOutput`].
     reconstruction (`torch.FloatTensor` of shape `(batch, channels, height, width)`): decoded pixels in [-1, 1].
     image_tokens (`list[torch.LongTensor]`): per scale, the top-1 index grids.
@@ -69,7 +67,6 @@ class NextFlowVQModelOutput(ModelOutput):
     loss: torch.FloatTensor | None = None
     reconstruction_loss: torch.FloatTensor | None = None
     semantic_loss: torch.FloatTensor | None = None
-    edge_loss: torch.FloatTensor | None = None
     codebook_loss: torch.FloatTensor | None = None
     commitment_loss: torch.FloatTensor | None = None
     codebook_usage: torch.FloatTensor | None = None
@@ -117,15 +114,6 @@ def l2_normalize_branches(features: torch.Tensor, split: tuple[int, int]) -> tor
     """Puts the semantic and the pixel part of `(batch, code_dim, h, w)` features each on the unit sphere."""
     semantic, pixel = features.split(split, dim=1)
     return torch.cat([F.normalize(semantic, dim=1), F.normalize(pixel, dim=1)], dim=1)
-
-
-def image_gradient_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean absolute difference of the horizontal and of the vertical neighbour differences of two image batches:
-    the gradient-difference loss (Mathieu et al., 2016). Flat regions add nothing; a blurred edge or a rounded corner
-    costs in proportion to its length, however small the object, where a pixel MSE barely notices it."""
-    horizontal = (prediction.diff(dim=-1) - target.diff(dim=-1)).abs().mean()
-    vertical = (prediction.diff(dim=-2) - target.diff(dim=-2)).abs().mean()
-    return horizontal + vertical
 
 
 def resize_features(features: torch.Tensor, grid: Grid, mode: str) -> torch.Tensor:
@@ -470,10 +458,6 @@ class NextFlowVQModel(NextFlowVQPreTrainedModel):
             + encoded.codebook_loss
             + self.config.commitment_beta * encoded.commitment_loss
         )
-        edge_loss = None
-        if self.config.edge_loss_weight:
-            edge_loss = image_gradient_loss(reconstruction.float(), pixel_values.float())
-            loss = loss + self.config.edge_loss_weight * edge_loss
         semantic_loss = None
         if teacher_features is not None:
             semantic_codes = encoded.quantized_features.split(self.code_split, dim=1)[0]
@@ -489,7 +473,6 @@ class NextFlowVQModel(NextFlowVQPreTrainedModel):
             loss=loss,
             reconstruction_loss=reconstruction_loss,
             semantic_loss=semantic_loss,
-            edge_loss=edge_loss,
             codebook_loss=encoded.codebook_loss,
             commitment_loss=encoded.commitment_loss,
             codebook_usage=encoded.codebook_usage,

@@ -27,14 +27,7 @@ from .images import from_pixel_values, to_pixel_values
 # Shapes of a fresh tokenizer, by name.
 VQ_PRESETS = {"shapesworld": shapesworld_vq_config, "tiny": tiny_vq_config}
 # Output fields averaged over each logging window and logged next to the total loss.
-LOGGED_COMPONENTS = (
-    "reconstruction_loss",
-    "edge_loss",
-    "semantic_loss",
-    "codebook_loss",
-    "commitment_loss",
-    "codebook_usage",
-)
+LOGGED_COMPONENTS = ("reconstruction_loss", "semantic_loss", "codebook_loss", "commitment_loss", "codebook_usage")
 
 
 class ImageCollator:

@@ -13,7 +13,6 @@ $PYTHON examples/training/train_teacher.py $CONFIGS/teacher.yaml
 $PYTHON examples/training/train_tokenizer.py $CONFIGS/tokenizer_pixel.yaml
 $PYTHON examples/training/train_tokenizer.py $CONFIGS/tokenizer_joint.yaml
 $PYTHON examples/training/train_tokenizer.py $CONFIGS/tokenizer_refine.yaml $CPU_FLAGS
-$PYTHON examples/training/train_tokenizer.py $CONFIGS/tokenizer_polish.yaml $CPU_FLAGS
 $PYTHON examples/training/extract_codes.py $CONFIGS/extract_64.yaml
 $PYTHON examples/training/extract_codes.py $CONFIGS/extract.yaml
 $PYTHON examples/training/train_lm.py $CONFIGS/align.yaml $CPU_FLAGS
