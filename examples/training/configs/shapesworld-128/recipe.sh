@@ -5,7 +5,7 @@
 set -euo pipefail
 CONFIGS=examples/training/configs/shapesworld-128
 PYTHON=${PYTHON:-.venv/bin/python}
-# The decoder stages train in bf16 autocast; transformers allows that without a GPU only with use_cpu, so on a GPU
+# The tokenizer's refine stage and the decoder stages train in bf16 autocast; transformers allows that without a GPU only with use_cpu, so on a GPU
 # run `CPU_FLAGS= bash recipe.sh`.
 CPU_FLAGS=${CPU_FLAGS---use_cpu true}
 
@@ -29,10 +29,12 @@ export_checkpoint() {
         --recipe $CONFIGS/recipe.sh --note "$NOTE" "$@"
 }
 export_checkpoint
-$PYTHON examples/evaluate_tokenizer.py --tokenizer outputs/shapesworld-128/tokenizer --per-category 50 --out $EVAL/tokenizer
+$PYTHON examples/evaluate_tokenizer.py --tokenizer outputs/shapesworld-128/tokenizer --per-category 50 \
+    --out $EVAL/tokenizer
 $PYTHON examples/evaluate_text_to_image.py --pipeline $CHECKPOINT --per-category 50 --out $EVAL/geneval
 $PYTHON examples/evaluate_qa.py --pipeline $CHECKPOINT --per-kind 50 --size 128 --out $EVAL/qa
 $PYTHON examples/evaluate_edit.py --pipeline $CHECKPOINT --per-kind 40 --size 128 --out $EVAL/edit
 $PYTHON examples/evaluate_interleaved.py --pipeline $CHECKPOINT --per-task 50 --out $EVAL/interleaved
 $PYTHON examples/evaluate_knowledge.py --pipeline $CHECKPOINT --num-prompts 100 --out $EVAL/knowledge
-export_checkpoint --reports $EVAL/tokenizer.json $EVAL/geneval.json $EVAL/qa.json $EVAL/edit.json $EVAL/interleaved.json $EVAL/knowledge.json
+export_checkpoint --reports $EVAL/tokenizer.json $EVAL/geneval.json $EVAL/qa.json $EVAL/edit.json \
+    $EVAL/interleaved.json $EVAL/knowledge.json
