@@ -5,8 +5,8 @@
 set -euo pipefail
 CONFIGS=examples/training/configs/shapesworld-128
 PYTHON=${PYTHON:-.venv/bin/python}
-# The tokenizer's refine stage and the decoder stages train in bf16 autocast; transformers allows that without a GPU only with use_cpu, so on a GPU
-# run `CPU_FLAGS= bash recipe.sh`.
+# The tokenizer's refine stage and the decoder stages train in bf16 autocast; transformers allows that without a
+# GPU only with use_cpu, so on a GPU run `CPU_FLAGS= bash recipe.sh`.
 CPU_FLAGS=${CPU_FLAGS---use_cpu true}
 
 $PYTHON examples/training/train_teacher.py $CONFIGS/teacher.yaml
