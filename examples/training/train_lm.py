@@ -76,7 +76,7 @@ def main(args: list[str] | None = None) -> Trainer:
     lm_args, training_args = parse_stage_arguments([LanguageModelArguments, TrainingArguments], args)
     if not lm_args.codes_dir:
         raise ValueError("codes_dir is required: the output folder of extract_codes.py.")
-        set_seed(training_args.seed)
+    set_seed(training_args.seed)
     info = load_extraction_info(lm_args.codes_dir)
     folders = mixture_folders(lm_args.codes_dir, "train", lm_args.mixture)
     tokenizer = AutoTokenizer.from_pretrained(lm_args.tokenizer_path) if lm_args.tokenizer_path else None

@@ -57,6 +57,15 @@ def stages(codes_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {"root": root, "align": align, "pretrain": pretrain, "sft": sft}
 
 
+def test_a_fresh_decoder_is_initialised_from_the_stage_seed(codes_dir, tmp_path):
+    def first_weights(name: str, seed: str) -> torch.Tensor:
+        trainer = run_stage("align", codes_dir, tmp_path / name, "--max_steps", "1", "--seed", seed)
+        return trainer.model.model.language_model.layers[0].mlp.up_proj.weight.detach().clone()
+
+    assert torch.equal(first_weights("a", "0"), first_weights("b", "0"))
+    assert not torch.equal(first_weights("a", "0"), first_weights("c", "1"))
+
+
 def test_alignment_trains_the_vision_path_and_vocabulary_rows_only():
     model = NextFlowForConditionalGeneration(NextFlowConfig.tiny())
     set_trainable(model, "alignment")
