@@ -7,6 +7,8 @@ phrasings and colour-shape pairs held out of training). With `--pipeline` a save
 
     python examples/evaluate_text_to_image.py --ground-truth --per-category 20
     python examples/evaluate_text_to_image.py --pipeline checkpoints/nextflow-shapesworld --per-category 20
+    python examples/evaluate_text_to_image.py --pipeline checkpoints/nextflow-shapesworld --split train \
+        --guidance-scale 4 --top-k 8    # tune sampling on training prompts, never on the held-out ones
 """
 
 import argparse
@@ -31,6 +33,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--size", type=int, default=256, help="side of ground-truth renders in pixels")
     parser.add_argument("--level", type=int, default=None, help="image level of the pipeline (default: its own)")
     parser.add_argument("--batch-size", type=int, default=8, help="prompts per pipeline call")
+    parser.add_argument("--guidance-scale", type=float, default=None, help="CFG scale (default: the model's)")
+    parser.add_argument("--top-k", type=int, default=None, help="top-k of code sampling (default: the model's)")
     parser.add_argument("--device", default=None, help="torch device (default: cuda when available, else cpu)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("outputs/evaluation/text_to_image"))
@@ -50,7 +54,9 @@ def draw(args: argparse.Namespace, texts: list[str]) -> list[PIL.Image.Image]:
     for start in range(0, len(texts), args.batch_size):
         batch = texts[start : start + args.batch_size]
         generators = [torch.Generator(device).manual_seed(args.seed + start + i) for i in range(len(batch))]
-        images += pipe(batch, level=args.level, generator=generators).images
+        images += pipe(
+            batch, level=args.level, guidance_scale=args.guidance_scale, top_k=args.top_k, generator=generators
+        ).images
     return images
 
 
@@ -69,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         "image size": f"{images[0].height}×{images[0].width}",
         "prompts": f"{args.per_category} per category, {args.split} split, seed {args.seed}",
     }
+    if not args.ground_truth:
+        settings["sampling"] = f"guidance scale {args.guidance_scale or 'default'}, top-k {args.top_k or 'default'}"
     paths = write_report(args.out, "ShapesWorld GenEval", {"text to image": scores}, settings)
     print(f"overall {scores['overall']:.3f} over {scores['num_prompts']} prompts; wrote {paths[0]} and {paths[1]}")
     return scores

@@ -45,10 +45,10 @@ def test_a_saved_pipeline_draws_the_prompts_and_is_scored(tmp_path):
         NextFlowImageProcessor.from_vq_config(model.config.vq_config, level=16), tiny_tokenizer()
     )
     NextFlowPipeline(model=model, processor=processor).save_pretrained(tmp_path / "pipeline")
-    scores = load_example("evaluate_text_to_image.py").main(
-        ["--pipeline", str(tmp_path / "pipeline"), "--per-category", "1", "--out", str(tmp_path / "report")]
-    )
+    flags = ["--per-category", "1", "--guidance-scale", "2", "--top-k", "4", "--out", str(tmp_path / "report")]
+    scores = load_example("evaluate_text_to_image.py").main(["--pipeline", str(tmp_path / "pipeline"), *flags])
     assert scores["num_prompts"] == 6 and 0.0 <= scores["overall"] <= 1.0
+    assert "guidance scale 2.0, top-k 4" in (tmp_path / "report.md").read_text()
 
 
 def test_a_saved_tokenizer_round_trip_is_measured(tmp_path):
