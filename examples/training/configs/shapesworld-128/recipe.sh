@@ -37,7 +37,7 @@ $PYTHON examples/evaluate_tokenizer.py --tokenizer outputs/shapesworld-128/token
 $PYTHON examples/evaluate_text_to_image.py --pipeline $CHECKPOINT --per-category 50 --out $EVAL/geneval
 $PYTHON examples/evaluate_qa.py --pipeline $CHECKPOINT --per-kind 50 --out $EVAL/qa
 $PYTHON examples/evaluate_edit.py --pipeline $CHECKPOINT --per-kind 40 --out $EVAL/edit
-$PYTHON examples/evaluate_interleaved.py --pipeline $CHECKPOINT --per-task 50 --out $EVAL/interleaved
+$PYTHON examples/evaluate_interleaved.py --pipeline $CHECKPOINT --per-task 50 --level 128 --out $EVAL/interleaved
 $PYTHON examples/evaluate_knowledge.py --pipeline $CHECKPOINT --num-prompts 100 --out $EVAL/knowledge
 export_checkpoint --reports $EVAL/tokenizer.json $EVAL/geneval.json $EVAL/qa.json $EVAL/edit.json \
     $EVAL/interleaved.json $EVAL/knowledge.json
