@@ -1,7 +1,9 @@
 """The stage files of the shipped checkpoint's recipe (`configs/shapesworld-128`): every one parses with its script's
-arguments, and every file the recipe and ablation scripts name exists."""
+arguments, and every file the recipe and ablation scripts name exists; so do the recipe's export and evaluation
+command lines."""
 
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ SCRIPTS = {
 }
 COMMAND = re.compile(r"examples/training/(\w+\.py) \$CONFIGS/([\w$]+\.yaml)")
 LOOP = re.compile(r"^for run in (.+); do$", flags=re.MULTILINE)
+SCRIPT_LINE = re.compile(r"^\s*\$PYTHON (examples/(?:training/export_checkpoint|evaluate_\w+)\.py) (.*)$", re.MULTILINE)
 
 
 def stage_commands() -> list[tuple[str, str]]:
@@ -48,3 +51,22 @@ def test_every_stage_file_parses_with_its_script_arguments(script, stage):
         flags = ["--use_cpu", "true"]  # as recipe.sh passes on a machine without a GPU, for bf16 autocast
     parsed = parse_stage_arguments(dataclass_types, [str(CONFIGS / stage), *flags])
     assert len(parsed) == len(dataclass_types)
+
+
+def script_command_lines() -> list[tuple[str, list[str]]]:
+    """(script, arguments) of every export and evaluation command in recipe.sh, continuation lines joined and shell
+    variables left as words (a path-valued flag accepts any word)."""
+    text = (CONFIGS / "recipe.sh").read_text().replace("\\\n", " ")
+    return [(script, shlex.split(arguments.replace('"$@"', ""))) for script, arguments in SCRIPT_LINE.findall(text)]
+
+
+def test_the_recipe_exports_and_runs_every_evaluation():
+    scripts = {script for script, _ in script_command_lines()}
+    evaluations = {f"examples/{path.name}" for path in (CONFIGS.parents[2]).glob("evaluate_*.py")}
+    assert scripts == evaluations | {"examples/training/export_checkpoint.py"}
+
+
+@pytest.mark.parametrize("script, arguments", script_command_lines())
+def test_every_export_and_evaluation_command_parses(script, arguments):
+    parse_args = load_example(script.removeprefix("examples/")).parse_args
+    parse_args(arguments)  # argparse exits on an unknown flag or a bad value
