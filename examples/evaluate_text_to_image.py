@@ -76,7 +76,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         "prompts": f"{args.per_category} per category, {args.split} split, seed {args.seed}",
     }
     if not args.ground_truth:
-        settings["sampling"] = f"guidance scale {args.guidance_scale or 'default'}, top-k {args.top_k or 'default'}"
+        given = {"guidance scale": args.guidance_scale, "top-k": args.top_k}
+        settings["sampling"] = ", ".join(f"{name} {'default' if v is None else v}" for name, v in given.items())
     paths = write_report(args.out, "ShapesWorld GenEval", {"text to image": scores}, settings)
     print(f"overall {scores['overall']:.3f} over {scores['num_prompts']} prompts; wrote {paths[0]} and {paths[1]}")
     return scores

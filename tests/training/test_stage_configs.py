@@ -62,7 +62,7 @@ def script_command_lines() -> list[tuple[str, list[str]]]:
 
 def test_the_recipe_exports_and_runs_every_evaluation():
     scripts = {script for script, _ in script_command_lines()}
-    evaluations = {f"examples/{path.name}" for path in (CONFIGS.parents[2]).glob("evaluate_*.py")}
+    evaluations = {f"examples/{path.name}" for path in CONFIGS.parents[2].glob("evaluate_*.py")}
     assert scripts == evaluations | {"examples/training/export_checkpoint.py"}
 
 
