@@ -148,7 +148,6 @@ class NextFlowPreTrainedModel(PreTrainedModel):
     _keep_in_fp32_modules_strict = ["vqmodel"]
     _supports_sdpa = True
     _supports_flash_attn = True
-    _supports_flex_attn = True
     _supports_attention_backend = True
 
     @torch.no_grad()
@@ -303,7 +302,7 @@ class NextFlowModel(NextFlowPreTrainedModel):
         ):
             raise ValueError(
                 "Flash attention cannot express the block-causal mask of a sequence with images, nor this model's "
-                "packed-sample mask; load the model with attn_implementation='sdpa' (or 'eager' / 'flex_attention') "
+                "packed-sample mask; load the model with attn_implementation='sdpa' (or 'eager') "
                 "for such batches. Image generation with flash attention works, as each scale needs no mask."
             )
         return create_causal_mask(
