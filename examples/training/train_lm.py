@@ -18,6 +18,7 @@ The output folder holds the model and its processor, loadable with `AutoModel` /
         examples/training/train_lm.py examples/training/configs/shapesworld-128/pretrain_128.yaml
 """
 
+import json
 from dataclasses import dataclass, field
 
 from transformers import AutoTokenizer, Trainer, TrainingArguments, set_seed
@@ -25,6 +26,7 @@ from transformers import AutoTokenizer, Trainer, TrainingArguments, set_seed
 from nextflow_hf.modeling import NextFlowForConditionalGeneration, NextFlowVQModel
 from nextflow_hf.shapesworld.vocabulary import shapesworld_tokenizer
 from nextflow_hf.training.arguments import parse_stage_arguments
+from nextflow_hf.training.callbacks import SkipNonFiniteStepsCallback
 from nextflow_hf.training.checkpoints import save_atomically
 from nextflow_hf.training.extraction import check_tokenizer, load_extraction_info
 from nextflow_hf.training.language_model import (
@@ -43,16 +45,29 @@ from nextflow_hf.training.sequences import SequenceBuilder
 class LanguageModelArguments:
     stage: str = field(default="pretraining", metadata={"help": "alignment, pretraining or sft"})
     codes_dir: str = field(default=None, metadata={"help": "output folder of extract_codes.py"})
-    mixture: dict[str, float] = field(
-        default_factory=lambda: {"text_to_image": 1.0}, metadata={"help": "sequence task → sampling weight"}
+    mixture: dict | str | None = field(
+        default_factory=lambda: {"text_to_image": 1.0},
+        metadata={"help": "sequence task → sampling weight (JSON on the command line: '{\"text_to_image\": 1}')"},
     )
     init_from: str | None = field(default=None, metadata={"help": "a NextFlow checkpoint (a previous stage)"})
-    model_preset: str = field(default="shapesworld", metadata={"help": "shape of a fresh decoder: shapesworld, tiny"})
+    model_preset: str = field(
+        default="shapesworld", metadata={"help": "shape of a fresh decoder: shapesworld, shapesworld-large, tiny"}
+    )
     text_model: str | None = field(default=None, metadata={"help": "a Qwen2.5-VL / Qwen2 text model to start from"})
     tokenizer_path: str | None = field(default=None, metadata={"help": "text tokenizer; default ShapesWorld's"})
     caption_dropout: float = field(default=0.1, metadata={"help": "probability of an empty text-to-image caption"})
     scale_loss_alpha: float = field(default=0.9, metadata={"help": "α of the per-scale vision loss weight"})
     max_tokens_per_row: int = field(default=2048, metadata={"help": "packing budget of one row"})
+    attn_implementation: str | None = field(
+        default=None, metadata={"help": "attention kernel of the decoder: sdpa (default) or eager"}
+    )
+    max_consecutive_nonfinite_steps: int = field(
+        default=20, metadata={"help": "skipped optimizer steps in a row (non-finite gradients) before giving up"}
+    )
+
+    def __post_init__(self) -> None:
+        if isinstance(self.mixture, str):
+            self.mixture = json.loads(self.mixture)
 
 
 def load_model(args: LanguageModelArguments, vq_path: str, text_vocab_size: int) -> NextFlowForConditionalGeneration:
@@ -82,6 +97,8 @@ def main(args: list[str] | None = None) -> Trainer:
     tokenizer = AutoTokenizer.from_pretrained(lm_args.tokenizer_path) if lm_args.tokenizer_path else None
     tokenizer = tokenizer or shapesworld_tokenizer()
     model = load_model(lm_args, info["tokenizer_path"], len(tokenizer) - 2)
+    if lm_args.attn_implementation is not None:
+        model.set_attn_implementation(lm_args.attn_implementation)
     check_vocabulary(model, tokenizer)
     check_tokenizer(info, model.model.vqmodel)
     set_trainable(model, lm_args.stage)
@@ -96,6 +113,7 @@ def main(args: list[str] | None = None) -> Trainer:
         args=training_args,
         train_dataset=train_dataset,
         data_collator=PackedCollator(pad_token_id=tokenizer.pad_token_id),
+        callbacks=[SkipNonFiniteStepsCallback(lm_args.max_consecutive_nonfinite_steps)],
     )
     if trainer.is_world_process_zero():
         print(

@@ -100,6 +100,15 @@ def test_each_stage_saves_a_model_and_processor_that_draw_through_the_pipeline(s
     assert image.size == (16, 16)
 
 
+def test_the_mixture_and_attention_kernel_are_set_from_the_command_line(codes_dir, stages, tmp_path):
+    flags = ["--mixture", '{"captioning": 1.0}', "--attn_implementation", "eager", "--max_steps", "2"]
+    trainer = run_stage("pretrain", codes_dir, tmp_path, "--init_from", str(stages["root"] / "align"), *flags)
+    offset = trainer.model.config.vision_token_offset
+    assert all(max(row["labels"]) < offset for row in trainer.train_dataset)  # captions only: no code is a label
+    assert trainer.model.config.text_config._attn_implementation == "eager"
+    assert all(math.isfinite(loss) for loss in logged_losses(trainer))
+
+
 def test_codes_of_another_tokenizer_are_refused(codes_dir, stages, tmp_path):
     other = NextFlowForConditionalGeneration.from_pretrained(stages["root"] / "align")
     torch.nn.init.normal_(other.model.vqmodel.quantizer.pixel_codebook)

@@ -6,5 +6,5 @@
 - `sequences`, `packing`, `language_model`: task sequences written as inference reads them, packed to a token budget,
   for the alignment, pretraining and SFT stages of the decoder (stage d);
 - `arguments`: one YAML file per stage with command-line overrides; `checkpoints`: outputs written atomically;
-  `model_card`: the card of a shipped checkpoint.
+  `callbacks`: optimizer steps with non-finite gradients skipped; `model_card`: the card of a shipped checkpoint.
 """
