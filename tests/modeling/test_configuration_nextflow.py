@@ -4,7 +4,14 @@ import pytest
 import torch
 from transformers import Qwen2_5_VLConfig, Qwen2_5_VLTextModel
 
-from nextflow_hf.modeling import NextFlowConfig, NextFlowVQConfig, NextFlowVQModel, num_image_tokens, tiny_vq_config
+from nextflow_hf.modeling import (
+    NextFlowConfig,
+    NextFlowForConditionalGeneration,
+    NextFlowVQConfig,
+    NextFlowVQModel,
+    num_image_tokens,
+    tiny_vq_config,
+)
 
 
 def test_7b_preset_has_the_papers_shape():
@@ -69,6 +76,20 @@ def test_tiny_preset_builds_and_runs_a_forward_on_cpu():
         hidden = language_model(input_ids=torch.tensor([[0, 5, config.boi_token_id]])).last_hidden_state
     assert [tuple(grid.shape[1:]) for grid in tokens] == config.vq_config.scale_table.get_schedule(32)
     assert hidden.shape == (1, 3, 64)
+
+
+@pytest.mark.parametrize(
+    ("preset", "decoder_millions"), [(NextFlowConfig.shapesworld, 6.6), (NextFlowConfig.shapesworld_large, 20.0)]
+)
+def test_shapesworld_presets_fit_the_shipped_checkpoint_budget(preset, decoder_millions):
+    config = preset()
+    model = NextFlowForConditionalGeneration(config)
+    decoder = sum(p.numel() for name, p in model.named_parameters() if not name.startswith("model.vqmodel."))
+    total = sum(p.numel() for p in model.parameters())
+    assert decoder / 1e6 == pytest.approx(decoder_millions, abs=0.1)
+    assert 2 * total <= 60e6  # fp16 bytes: the 60 MB limit, tokenizer included
+    assert config.text_config.max_position_embeddings >= 5_800  # a five-image story at the 256 level
+    assert config.text_config.num_attention_heads * 64 == config.text_config.hidden_size
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,11 @@ SOURCES = {
     "video": "videos",
     "knowledge_reasoning": "knowledge",
 }
-MODEL_PRESETS = {"shapesworld": NextFlowConfig.shapesworld, "tiny": NextFlowConfig.tiny}
+MODEL_PRESETS = {
+    "shapesworld": NextFlowConfig.shapesworld,
+    "shapesworld-large": NextFlowConfig.shapesworld_large,
+    "tiny": NextFlowConfig.tiny,
+}
 # Alignment trains the new vision path and the vocabulary rows (connector and output projection jointly, as the
 # paper chose); the other stages train everything but the tokenizer.
 ALIGNMENT_PARAMETERS = (
