@@ -41,6 +41,9 @@ class ExtractionArguments:
     splits: list[str] = field(default_factory=lambda: ["train"], metadata={"help": "ShapesWorld splits to encode."})
     seed: int = field(default=0, metadata={"help": "Seed of the ShapesWorld rows and of the self-correction draws."})
     batch_size: int = field(default=32, metadata={"help": "Rows encoded together."})
+    device: str | None = field(
+        default=None, metadata={"help": "Device the tokenizer encodes on; default cuda when available, else cpu."}
+    )
     self_correction: bool = field(default=True, metadata={"help": "Perturb the input codes (self-correction)."})
     overwrite_output_dir: bool = field(default=False, metadata={"help": "Replace an existing output_dir."})
 
@@ -64,11 +67,13 @@ class ExtractionArguments:
 
 
 def load_tokenizer(arguments: ExtractionArguments) -> NextFlowVQModel:
-    """The trained tokenizer, or a freshly initialised preset (seeded, so every run builds the same weights)."""
+    """The trained tokenizer, or a freshly initialised preset (seeded, so every run builds the same weights), on
+    `arguments.device`."""
+    device = arguments.device or ("cuda" if torch.cuda.is_available() else "cpu")
     if arguments.tokenizer_path is not None:
-        return NextFlowVQModel.from_pretrained(arguments.tokenizer_path)
+        return NextFlowVQModel.from_pretrained(arguments.tokenizer_path).to(device)
     torch.manual_seed(arguments.seed)
-    return NextFlowVQModel(VQ_PRESETS[arguments.vq_preset]())
+    return NextFlowVQModel(VQ_PRESETS[arguments.vq_preset]()).to(device)
 
 
 def main(args: list[str] | None = None) -> ExtractionInfo:

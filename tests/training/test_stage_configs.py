@@ -1,6 +1,7 @@
-"""The stage files of the shipped checkpoint's recipe (`configs/shapesworld-128`): every one parses with its script's
-arguments, and every file the recipe and ablation scripts name exists; so do the recipe's export and evaluation
-command lines."""
+"""The stage files of the ShapesWorld recipes (`configs/shapesworld-128`, the CPU one with the tokenizer stages and
+the ablations; `configs/shapesworld-gpu`, the decoder on one GPU): every one parses with its script's arguments,
+and every file the recipe and ablation scripts name exists; so do the recipes' export and evaluation command
+lines."""
 
 import re
 import shlex
@@ -13,7 +14,8 @@ from nextflow_hf.training.arguments import parse_stage_arguments
 
 from ..scripts import load_example
 
-CONFIGS = Path(__file__).parents[2] / "examples" / "training" / "configs" / "shapesworld-128"
+CONFIGS = Path(__file__).parents[2] / "examples" / "training" / "configs"
+RECIPES = [CONFIGS / "shapesworld-128", CONFIGS / "shapesworld-gpu"]
 SCRIPTS = {
     "train_teacher.py": ("TeacherArguments", True),
     "train_tokenizer.py": ("TokenizerArguments", True),
@@ -25,48 +27,55 @@ LOOP = re.compile(r"^for run in (.+); do$", flags=re.MULTILINE)
 SCRIPT_LINE = re.compile(r"^\s*\$PYTHON (examples/(?:training/export_checkpoint|evaluate_\w+)\.py) (.*)$", re.MULTILINE)
 
 
-def stage_commands() -> list[tuple[str, str]]:
-    """(script, stage file) of every training command in recipe.sh and ablation.sh, with ablation.sh's loop over
-    `$run` unrolled."""
-    commands = COMMAND.findall((CONFIGS / "recipe.sh").read_text())
-    ablation = (CONFIGS / "ablation.sh").read_text()
-    runs = LOOP.search(ablation).group(1).split()
-    for script, stage in COMMAND.findall(ablation):
-        commands += [(script, stage.replace("$run", run)) for run in runs] if "$run" in stage else [(script, stage)]
+def stage_commands(folder: Path) -> list[tuple[str, str]]:
+    """(script, stage file) of every training command in the folder's recipe.sh and ablation.sh (if any), with
+    ablation.sh's loop over `$run` unrolled."""
+    commands = COMMAND.findall((folder / "recipe.sh").read_text())
+    if (folder / "ablation.sh").exists():
+        ablation = (folder / "ablation.sh").read_text()
+        runs = LOOP.search(ablation).group(1).split()
+        for script, stage in COMMAND.findall(ablation):
+            commands += [(script, stage.replace("$run", run)) for run in runs] if "$run" in stage else [(script, stage)]
     return commands
 
 
-def test_the_recipe_runs_every_stage_file_and_names_no_missing_one():
-    named = {stage for _, stage in stage_commands()}
-    assert named == {path.name for path in CONFIGS.glob("*.yaml")}
+@pytest.mark.parametrize("folder", RECIPES, ids=lambda folder: folder.name)
+def test_the_recipe_runs_every_stage_file_and_names_no_missing_one(folder):
+    named = {stage for _, stage in stage_commands(folder)}
+    assert named == {path.name for path in folder.glob("*.yaml")}
 
 
-@pytest.mark.parametrize("script, stage", stage_commands())
-def test_every_stage_file_parses_with_its_script_arguments(script, stage):
+@pytest.mark.parametrize(
+    "folder, script, stage", [(folder, *command) for folder in RECIPES for command in stage_commands(folder)]
+)
+def test_every_stage_file_parses_with_its_script_arguments(folder, script, stage):
     class_name, trains = SCRIPTS[script]
     dataclass_types = [getattr(load_example(f"training/{script}"), class_name)]
     flags = []
     if trains:
         dataclass_types.append(TrainingArguments)
         flags = ["--use_cpu", "true"]  # as recipe.sh passes on a machine without a GPU, for bf16 autocast
-    parsed = parse_stage_arguments(dataclass_types, [str(CONFIGS / stage), *flags])
+    parsed = parse_stage_arguments(dataclass_types, [str(folder / stage), *flags])
     assert len(parsed) == len(dataclass_types)
 
 
-def script_command_lines() -> list[tuple[str, list[str]]]:
-    """(script, arguments) of every export and evaluation command in recipe.sh, continuation lines joined and shell
-    variables left as words (a path-valued flag accepts any word)."""
-    text = (CONFIGS / "recipe.sh").read_text().replace("\\\n", " ")
+def script_command_lines(folder: Path) -> list[tuple[str, list[str]]]:
+    """(script, arguments) of every export and evaluation command in the folder's recipe.sh, continuation lines
+    joined and shell variables left as words (a path-valued flag accepts any word)."""
+    text = (folder / "recipe.sh").read_text().replace("\\\n", " ")
     return [(script, shlex.split(arguments.replace('"$@"', ""))) for script, arguments in SCRIPT_LINE.findall(text)]
 
 
-def test_the_recipe_exports_and_runs_every_evaluation():
-    scripts = {script for script, _ in script_command_lines()}
-    evaluations = {f"examples/{path.name}" for path in CONFIGS.parents[2].glob("evaluate_*.py")}
+@pytest.mark.parametrize("folder", RECIPES, ids=lambda folder: folder.name)
+def test_the_recipe_exports_and_runs_every_evaluation(folder):
+    scripts = {script for script, _ in script_command_lines(folder)}
+    evaluations = {f"examples/{path.name}" for path in CONFIGS.parents[1].glob("evaluate_*.py")}
     assert scripts == evaluations | {"examples/training/export_checkpoint.py"}
 
 
-@pytest.mark.parametrize("script, arguments", script_command_lines())
+@pytest.mark.parametrize(
+    "script, arguments", [command for folder in RECIPES for command in script_command_lines(folder)]
+)
 def test_every_export_and_evaluation_command_parses(script, arguments):
     parse_args = load_example(script.removeprefix("examples/")).parse_args
     parse_args(arguments)  # argparse exits on an unknown flag or a bad value
