@@ -19,8 +19,10 @@ The output folder holds the model and its processor, loadable with `AutoModel` /
 """
 
 import json
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
+from torch.nn.attention import SDPBackend, sdpa_kernel
 from transformers import AutoTokenizer, Trainer, TrainingArguments, set_seed
 
 from nextflow_hf.modeling import NextFlowForConditionalGeneration, NextFlowVQModel
@@ -39,6 +41,13 @@ from nextflow_hf.training.language_model import (
 )
 from nextflow_hf.training.packing import PackedCollator
 from nextflow_hf.training.sequences import SequenceBuilder
+
+SDPA_BACKENDS = {
+    "math": SDPBackend.MATH,
+    "flash_attention": SDPBackend.FLASH_ATTENTION,
+    "efficient_attention": SDPBackend.EFFICIENT_ATTENTION,
+    "cudnn_attention": SDPBackend.CUDNN_ATTENTION,
+}
 
 
 @dataclass
@@ -61,6 +70,12 @@ class LanguageModelArguments:
     attn_implementation: str | None = field(
         default=None, metadata={"help": "attention kernel of the decoder: sdpa (default) or eager"}
     )
+    sdpa_backends: list[str] | None = field(
+        default=None,
+        metadata={
+            "help": "restrict sdpa to these kernels (math, flash_attention, efficient_attention, cudnn_attention)"
+        },
+    )
     max_consecutive_nonfinite_steps: int = field(
         default=20, metadata={"help": "skipped optimizer steps in a row (non-finite gradients) before giving up"}
     )
@@ -68,6 +83,15 @@ class LanguageModelArguments:
     def __post_init__(self) -> None:
         if isinstance(self.mixture, str):
             self.mixture = json.loads(self.mixture)
+        unknown = sorted(set(self.sdpa_backends or ()) - set(SDPA_BACKENDS))
+        if unknown:
+            raise ValueError(f"Unknown sdpa backend(s) {unknown}; choose among {sorted(SDPA_BACKENDS)}.")
+
+    def attention_kernels(self) -> AbstractContextManager:
+        """The sdpa kernels training may use: `sdpa_backends` if given, else all of them (torch chooses)."""
+        if not self.sdpa_backends:
+            return nullcontext()
+        return sdpa_kernel([SDPA_BACKENDS[name] for name in self.sdpa_backends])
 
 
 def load_model(args: LanguageModelArguments, vq_path: str, text_vocab_size: int) -> NextFlowForConditionalGeneration:
@@ -120,7 +144,8 @@ def main(args: list[str] | None = None) -> Trainer:
             f"{lm_args.stage}: {len(train_dataset)} packed rows of at most {lm_args.max_tokens_per_row} tokens, "
             f"{training_args.world_size} process(es)"
         )
-    trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
+    with lm_args.attention_kernels():
+        trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
     if trainer.is_world_process_zero():
         processor = build_processor(model, tokenizer, level=info["level"])
         save_atomically(training_args.output_dir, model, processor)

@@ -109,6 +109,16 @@ def test_the_mixture_and_attention_kernel_are_set_from_the_command_line(codes_di
     assert all(math.isfinite(loss) for loss in logged_losses(trainer))
 
 
+def test_sdpa_backends_restrict_the_attention_kernels_of_training(codes_dir, stages, tmp_path):
+    flags = ["--init_from", str(stages["root"] / "align"), "--max_steps", "1"]
+    trainer = run_stage("pretrain", codes_dir, tmp_path / "math", *flags, "--sdpa_backends", "math")
+    assert all(math.isfinite(loss) for loss in logged_losses(trainer))
+    with pytest.raises(RuntimeError, match="No viable backend"):  # a CUDA-only kernel leaves a CPU none
+        run_stage("pretrain", codes_dir, tmp_path / "cudnn", *flags, "--sdpa_backends", "cudnn_attention")
+    with pytest.raises(ValueError, match=r"Unknown sdpa backend\(s\) \['fast'\]"):
+        run_stage("pretrain", codes_dir, tmp_path / "fast", *flags, "--sdpa_backends", "fast")
+
+
 def test_codes_of_another_tokenizer_are_refused(codes_dir, stages, tmp_path):
     other = NextFlowForConditionalGeneration.from_pretrained(stages["root"] / "align")
     torch.nn.init.normal_(other.model.vqmodel.quantizer.pixel_codebook)
