@@ -62,7 +62,8 @@ def replay(model, kernel: str) -> str:
 
 
 def save_for_cpu(model) -> None:
-    out = os.environ["OUT"]
+    out = os.environ.get("NAN_DUMP") or os.environ["OUT"]
+    os.makedirs(out, exist_ok=True)
     torch.save({key: value.cpu() for key, value in last_inputs.items()}, f"{out}/nan_batch.pt")
     model.config.to_json_file(f"{out}/nan_config.json")
     weights = {n: p.detach().to("cpu", torch.bfloat16) for n, p in model.named_parameters() if "vqmodel" not in n}

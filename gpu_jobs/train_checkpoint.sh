@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # GPU job: the decoder stages of the shapesworld-gpu recipe and the export of the shipped checkpoint (the
 # evaluations then run on CPU). Same stage files as recipe.sh; here the 256 extraction runs beside the 128 stages.
-# The pipeline runs detached, so it outlives one 10-minute device call; two calls back to back, both with
-# carry [".whl", "outputs/shapesworld-128/tokenizer"]:
+# The pipeline runs detached, so it outlives one 10-minute device call; calls back to back (the machine goes back
+# 30 s after a call), each with carry [".whl", "outputs/shapesworld-128/tokenizer"]:
 #   bash gpu_jobs/train_checkpoint.sh start     (starts the pipeline, then reports like `wait`)
 #   bash gpu_jobs/train_checkpoint.sh wait      (likewise waits, by default up to 540 s, or the seconds given
 #                                                 second; brings back the checkpoint when the pipeline is done)
@@ -19,18 +19,42 @@ pipeline() {
     mkdir -p $W/logs
     python3 examples/training/extract_codes.py $C/extract_256.yaml > $W/logs/extract_256.log 2>&1 &
     local extract_256=$!
-    stage() { local t=$SECONDS; "$@"; echo "== $(basename ${@: -1} .yaml) done in $((SECONDS - t)) s (at $SECONDS s)"; }
-    stage python3 examples/training/extract_codes.py $C/extract_128.yaml
-    stage python3 examples/training/train_lm.py $C/align.yaml
-    stage python3 examples/training/train_lm.py $C/pretrain_128.yaml
+    stage() {  # stage NAME COMMAND...: runs and times the command; returns its status
+        local name=$1 t=$SECONDS
+        shift
+        "$@" || return
+        echo "== $name done in $((SECONDS - t)) s (at $SECONDS s)"
+    }
+    stage extract_128 python3 examples/training/extract_codes.py $C/extract_128.yaml
+    stage align python3 examples/training/train_lm.py $C/align.yaml
+    stage pretrain_128 python3 examples/training/train_lm.py $C/pretrain_128.yaml
     # Does the 128-level model draw? 5 train prompts per GenEval category, beside the next stage.
     { python3 examples/training/export_checkpoint.py --model $W/pretrain-128 --output /tmp/pretrain-128-pipeline \
           && python3 examples/evaluate_text_to_image.py --pipeline /tmp/pretrain-128-pipeline --split train \
               --per-category 5 --out $W/eval/pretrain-128-geneval-train; } > $W/logs/geneval_128.log 2>&1 &
     wait $extract_256
     echo "== extract_256 done (at $SECONDS s)"
-    stage python3 examples/training/train_lm.py $C/pretrain_256.yaml
-    stage python3 examples/training/train_lm.py $C/sft.yaml
+    # The 256 stage went NaN on the H100 once (README). It runs under diagnose_nan.py, which replays the first
+    # non-finite batch under every attention kernel; if the run still fails (20 skipped steps in a row), it is run
+    # again on the first kernel whose replay had finite gradients, and so is SFT.
+    local flags=""
+    export NAN_DUMP=/tmp/nan_dump
+    if ! stage pretrain_256 python3 gpu_jobs/diagnose_nan.py $W/pretrain-128 $W/codes-256 \
+            "$(sed -n 's/^max_steps: //p' $C/pretrain_256.yaml)" --output_dir $W/pretrain-256 --logging_steps 50 \
+            --max_consecutive_nonfinite_steps 20; then
+        local kernel
+        kernel=$(grep -a -v "REPLAY sdpa:" $LOG | grep -a -oP "REPLAY \K[\w-]+(?=: loss [0-9.]+, 0 parameters)" | head -1)
+        case $kernel in
+            sdpa-efficient) flags="--sdpa_backends efficient_attention" ;;
+            sdpa-cudnn) flags="--sdpa_backends cudnn_attention" ;;
+            sdpa-math) flags="--sdpa_backends math --per_device_train_batch_size 2 --gradient_accumulation_steps 6" ;;
+            eager) flags="--attn_implementation eager --per_device_train_batch_size 2 --gradient_accumulation_steps 6" ;;
+            *) echo "no attention kernel gave finite gradients on the replayed batch"; false ;;
+        esac
+        echo "== retrying pretrain_256 with $flags"
+        stage pretrain_256_retry python3 examples/training/train_lm.py $C/pretrain_256.yaml $flags
+    fi
+    stage sft python3 examples/training/train_lm.py $C/sft.yaml $flags
     python3 examples/training/export_checkpoint.py --model $W/sft --output $CHECKPOINT --recipe $C/recipe.sh \
         --note "Decoder trained on one NVIDIA H100 (gpu_jobs/train_checkpoint.sh); tokenizer on 2 CPU cores at 128×128."
     tail -12 $W/logs/geneval_128.log
@@ -49,4 +73,7 @@ cp $LOG $OUT/pipeline.log
 if [[ -e /tmp/pipeline.done ]]; then
     tar -cf - $CHECKPOINT | split -b 15M - $OUT/checkpoint.tar.part-
     echo "checkpoint brought back"
+elif [[ -d /tmp/nan_dump ]]; then
+    tar -cf - -C /tmp nan_dump | split -b 15M - $OUT/nan_dump.tar.part-
+    echo "first non-finite batch brought back (gpu_jobs/replay_nan_batch.py)"
 fi
