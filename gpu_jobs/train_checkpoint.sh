@@ -27,6 +27,10 @@ pipeline() {
     }
     stage extract_128 python3 examples/training/extract_codes.py $C/extract_128.yaml
     stage align python3 examples/training/train_lm.py $C/align.yaml
+    # The ablation table (ablation.sh: three 400-step runs from this alignment) beside the main line: these
+    # decoders keep the GPU a few percent busy, so one more process costs the main line little.
+    PYTHON=python3 bash $C/ablation.sh > $W/logs/ablation.log 2>&1 &
+    local ablation=$!
     stage pretrain_128 python3 examples/training/train_lm.py $C/pretrain_128.yaml
     # Does the 128-level model draw? 5 train prompts per GenEval category, beside the next stage.
     { python3 examples/training/export_checkpoint.py --model $W/pretrain-128 --output /tmp/pretrain-128-pipeline \
@@ -58,6 +62,9 @@ pipeline() {
     python3 examples/training/export_checkpoint.py --model $W/sft --output $CHECKPOINT --recipe $C/recipe.sh \
         --note "Decoder trained on one NVIDIA H100 (gpu_jobs/train_checkpoint.sh); tokenizer on 2 CPU cores at 128×128."
     tail -12 $W/logs/geneval_128.log
+    wait $ablation || echo "ABLATION FAILED: see $W/logs/ablation.log"
+    grep -a -h -E "^overall|Error" $W/logs/ablation.log || true
+    cat $W/ablations/*-geneval.md 2>/dev/null || true
     touch /tmp/pipeline.done
 }
 
