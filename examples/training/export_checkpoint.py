@@ -5,6 +5,9 @@ command lines and the evaluation scores.
     python examples/training/export_checkpoint.py --model outputs/shapesworld-128/sft \
         --output checkpoints/nextflow-shapesworld --recipe examples/training/configs/shapesworld-128/recipe.sh \
         --reports outputs/shapesworld-128/eval/*.json
+
+`--model` may also be an exported checkpoint: re-exporting one (in place too) adds evaluation reports or changes the
+generation defaults without the training outputs, e.g. after a GPU run that brought back only the checkpoint.
 """
 
 import argparse
@@ -12,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
+from transformers import GenerationConfig
 
 from nextflow_hf.modeling import NextFlowForConditionalGeneration, NextFlowProcessor
 from nextflow_hf.pipelines import NextFlowPipeline
@@ -27,7 +31,9 @@ trust_remote_code=True)`), or the model alone with `AutoModelForCausalLM.from_pr
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, required=True, help="a language-model stage's output folder")
+    parser.add_argument(
+        "--model", type=Path, required=True, help="a language-model stage's output folder, or an exported checkpoint"
+    )
     parser.add_argument("--output", type=Path, required=True, help="the checkpoint folder to write (replaced)")
     parser.add_argument("--dtype", choices=sorted(DTYPES), default="float16")
     parser.add_argument("--guidance-scale", type=float, default=3.0, help="default classifier-free guidance")
@@ -39,15 +45,32 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def model_and_processor_folders(folder: Path) -> tuple[Path, Path]:
+    """Where the model and the processor of `folder` are: the folder itself for a training stage's output, its
+    `model/` and `processor/` for an exported pipeline (which has a `model_index.json`)."""
+    if (folder / "model_index.json").is_file():
+        return folder / "model", folder / "processor"
+    return folder, folder
+
+
 def main(argv: Sequence[str] | None = None) -> Path:
     args = parse_args(argv)
-    model = NextFlowForConditionalGeneration.from_pretrained(args.model, dtype=DTYPES[args.dtype]).eval()
-    processor = NextFlowProcessor.from_pretrained(args.model)
+    model_folder, processor_folder = model_and_processor_folders(args.model)
+    model = NextFlowForConditionalGeneration.from_pretrained(model_folder, dtype=DTYPES[args.dtype]).eval()
+    processor = NextFlowProcessor.from_pretrained(processor_folder)
     # The tokenizer runs in fp32 (`_keep_in_fp32_modules_strict`); it is stored in half precision too, and loading
     # upcasts it again, so the whole folder is half the size.
     model.model.vqmodel.to(DTYPES[args.dtype])
-    model.generation_config.guidance_scale = args.guidance_scale
-    model.generation_config.top_k = args.top_k or None
+    # A config of its own, not one derived from the model config: those drop unknown fields such as image_top_k
+    # when loaded.
+    model.generation_config = GenerationConfig.from_dict(
+        {
+            **model.generation_config.to_dict(),
+            "_from_model_config": False,
+            "guidance_scale": args.guidance_scale,
+            "image_top_k": args.top_k or None,
+        }
+    )
     image_processor = processor.image_processor
     resolution = (
         f"It draws {image_processor.level}×{image_processor.level} images by default (the {image_processor.level} "

@@ -423,6 +423,19 @@ def test_sampling_knobs_reach_the_codes(sampling):
         assert torch.equal(greedy_tokens, sampled_tokens)
 
 
+@pytest.mark.parametrize("sampling", [dict(top_k=1), dict(top_p=1e-6), dict(temperature=1e-4)])
+def test_image_sampling_defaults_come_from_the_generation_configs_image_fields(sampling):
+    model = tiny_nextflow()
+    settings = dict(level=32, guidance_scale=2.0, generator=torch.Generator().manual_seed(0))
+    greedy = model.generate_image(torch.tensor([PROMPT]), do_sample=False, **settings)
+    for name, value in sampling.items():
+        setattr(model.generation_config, f"image_{name}", value)
+    settings["generator"] = torch.Generator().manual_seed(0)
+    by_default = model.generate_image(torch.tensor([PROMPT]), **settings)
+    assert all(torch.equal(a, b) for a, b in zip(greedy.image_tokens, by_default.image_tokens))
+    model.generation_config.validate(strict=True)  # the image fields do not make a text sampling setting invalid
+
+
 def test_an_image_guidance_default_in_the_generation_config_leaves_text_generation_alone():
     model = tiny_nextflow()
     plain = model.generate(torch.tensor([PROMPT]), max_new_tokens=3, do_sample=False)

@@ -71,3 +71,14 @@ def test_a_failed_export_leaves_the_previous_checkpoint_untouched(trained):
         export(trained, "--reports", str(trained / "missing.json"))
     assert sorted(path.relative_to(folder) for path in folder.rglob("*")) == before
     assert [path.name for path in trained.iterdir() if path.name.endswith(".partial")] == []
+
+
+def test_an_exported_checkpoint_is_re_exported_in_place_with_reports_and_new_defaults(trained):
+    folder = export(trained)
+    weights_before = NextFlowPipeline.from_pretrained(folder).model.state_dict()
+    arguments = ["--model", str(folder), "--output", str(folder), "--recipe", str(trained / "recipe.sh")]
+    export_checkpoint.main([*arguments, "--reports", str(trained / "geneval.json"), "--top-k", "5"])
+    pipe = NextFlowPipeline.from_pretrained(folder)
+    assert "| overall | 0.500 |" in (folder / "README.md").read_text()
+    assert pipe.model.generation_config.image_top_k == 5
+    assert all(torch.equal(value, weights_before[name]) for name, value in pipe.model.state_dict().items())

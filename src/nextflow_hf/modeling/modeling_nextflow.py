@@ -642,7 +642,9 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
             aspect_ratio: height / width; the nearest bucket of the table is used.
             guidance_scale: CFG scale g (1 disables guidance); it ramps linearly from 1 at the first scale to g at
                 the last (VAR). Defaults to `generation_config.guidance_scale`, else 1.
-            temperature, top_k, top_p: per-token sampling over the K codes (defaults from `generation_config`).
+            temperature, top_k, top_p: per-token sampling over the K codes; defaults from `generation_config`'s
+                `image_temperature`, `image_top_k`, `image_top_p` (not its text fields: text stays greedy, and
+                `GenerationConfig` refuses text sampling settings without `do_sample`).
             do_sample: sample (default) or take the most likely code.
             num_images_per_prompt: images per prompt, rows `[p0, p0, …, p1, …]`.
             generator: a `torch.Generator`, or one per output image so that every image is reproducible on its own
@@ -664,9 +666,9 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
             input_ids, attention_mask = input_ids[:, :-1], attention_mask[:, :-1]
         guidance_scale = guidance_scale if guidance_scale is not None else (gen_config.guidance_scale or 1.0)
         warpers = self._image_logits_warpers(
-            temperature if temperature is not None else gen_config.temperature,
-            top_k if top_k is not None else gen_config.top_k,
-            top_p if top_p is not None else gen_config.top_p,
+            temperature if temperature is not None else getattr(gen_config, "image_temperature", None),
+            top_k if top_k is not None else getattr(gen_config, "image_top_k", None),
+            top_p if top_p is not None else getattr(gen_config, "image_top_p", None),
         )
         batch = input_ids.shape[0] * num_images_per_prompt
         generators = self._per_image_generators(generator, batch)
