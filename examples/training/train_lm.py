@@ -67,6 +67,9 @@ class LanguageModelArguments:
     caption_dropout: float = field(default=0.1, metadata={"help": "probability of an empty text-to-image caption"})
     scale_loss_alpha: float = field(default=0.9, metadata={"help": "α of the per-scale vision loss weight"})
     max_tokens_per_row: int = field(default=2048, metadata={"help": "packing budget of one row"})
+    preprocessing_num_workers: int | None = field(
+        default=None, metadata={"help": "processes that write and pack the sequences (default: this one)"}
+    )
     attn_implementation: str | None = field(
         default=None, metadata={"help": "attention kernel of the decoder: sdpa (default) or eager"}
     )
@@ -130,7 +133,12 @@ def main(args: list[str] | None = None) -> Trainer:
     builder = SequenceBuilder(model.config, tokenizer, info["schedule"], caption_dropout=lm_args.caption_dropout)
     with training_args.main_process_first(desc="writing and packing sequences"):
         train_dataset = packed_mixture(
-            builder, folders, lm_args.mixture, lm_args.max_tokens_per_row, training_args.seed
+            builder,
+            folders,
+            lm_args.mixture,
+            lm_args.max_tokens_per_row,
+            training_args.seed,
+            num_proc=lm_args.preprocessing_num_workers,
         )
     trainer = Trainer(
         model=model,

@@ -1,6 +1,7 @@
 """The language-model stages end to end on tiny configs: alignment → pretraining → SFT, each from the last."""
 
 import math
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -117,6 +118,14 @@ def test_sdpa_backends_restrict_the_attention_kernels_of_training(codes_dir, sta
         run_stage("pretrain", codes_dir, tmp_path / "cudnn", *flags, "--sdpa_backends", "cudnn_attention")
     with pytest.raises(ValueError, match=r"Unknown sdpa backend\(s\) \['fast'\]"):
         run_stage("pretrain", codes_dir, tmp_path / "fast", *flags, "--sdpa_backends", "fast")
+
+
+def test_several_preprocessing_workers_write_and_pack_the_same_rows(codes_dir, stages, tmp_path):
+    flags = ["--init_from", str(stages["root"] / "align"), "--max_steps", "1"]
+    alone = run_stage("pretrain", codes_dir, tmp_path / "alone", *flags).train_dataset
+    fresh_codes = shutil.copytree(codes_dir, tmp_path / "codes", ignore=shutil.ignore_patterns("cache-*"))
+    shared = run_stage("pretrain", fresh_codes, tmp_path / "two", *flags, "--preprocessing_num_workers", "2")
+    assert shared.train_dataset.to_list() == alone.to_list()
 
 
 def test_codes_of_another_tokenizer_are_refused(codes_dir, stages, tmp_path):

@@ -126,11 +126,15 @@ def packed_mixture(
     mixture: Mapping[str, float],
     max_tokens_per_row: int,
     seed: int,
+    num_proc: int | None = None,
 ) -> Dataset:
     """The tasks of `mixture` (sequence task → sampling weight), read from their extracted `folders`
     (`mixture_folders`), interleaved by weight until every task has been seen in full, and packed into rows of at
-    most `max_tokens_per_row` tokens."""
-    sequences = [task_sequences(builder, load_from_disk(str(folders[task])), task, seed) for task in mixture]
+    most `max_tokens_per_row` tokens. `num_proc` processes write the sequences (the same ones as one process);
+    packing stays in one, since its batches of 256 would start elsewhere in each process's shard."""
+    sequences = [
+        task_sequences(builder, load_from_disk(str(folders[task])), task, seed, num_proc=num_proc) for task in mixture
+    ]
     total = sum(mixture.values())
     mixed = interleave_datasets(
         sequences,
