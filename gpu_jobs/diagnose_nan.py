@@ -10,7 +10,7 @@ import sys
 import time
 
 import torch
-from torch.nn.attention import SDPBackend, sdpa_kernel
+from torch.nn.attention import sdpa_kernel
 from transformers import Trainer
 
 sys.path.insert(0, "examples/training")
@@ -19,11 +19,10 @@ import train_lm  # noqa: E402
 from nextflow_hf.training import callbacks  # noqa: E402
 
 init_from, codes_dir, steps, *extra = sys.argv[1:]
+# Replayed kernels, named as train_lm.py's --sdpa_backends names them (flash attention takes no mask).
 KERNELS = {
     "sdpa": ("sdpa", None),
-    "sdpa-efficient": ("sdpa", SDPBackend.EFFICIENT_ATTENTION),
-    "sdpa-cudnn": ("sdpa", SDPBackend.CUDNN_ATTENTION),
-    "sdpa-math": ("sdpa", SDPBackend.MATH),
+    **{name: ("sdpa", backend) for name, backend in train_lm.SDPA_BACKENDS.items() if name != "flash_attention"},
     "eager": ("eager", None),
 }
 last_inputs = {}

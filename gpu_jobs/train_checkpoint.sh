@@ -48,11 +48,11 @@ pipeline() {
             --max_consecutive_nonfinite_steps 20; then
         local kernel
         kernel=$(grep -a -v "REPLAY sdpa:" $LOG | grep -a -oP "REPLAY \K[\w-]+(?=: loss [0-9.]+, 0 parameters)" | head -1)
+        local smaller="--per_device_train_batch_size 2 --gradient_accumulation_steps 6"  # for full score matrices
         case $kernel in
-            sdpa-efficient) flags="--sdpa_backends efficient_attention" ;;
-            sdpa-cudnn) flags="--sdpa_backends cudnn_attention" ;;
-            sdpa-math) flags="--sdpa_backends math --per_device_train_batch_size 2 --gradient_accumulation_steps 6" ;;
-            eager) flags="--attn_implementation eager --per_device_train_batch_size 2 --gradient_accumulation_steps 6" ;;
+            efficient_attention | cudnn_attention) flags="--sdpa_backends $kernel" ;;
+            math) flags="--sdpa_backends math $smaller" ;;
+            eager) flags="--attn_implementation eager $smaller" ;;
             *) echo "no attention kernel gave finite gradients on the replayed batch"; false ;;
         esac
         echo "== retrying pretrain_256 with $flags"

@@ -68,7 +68,7 @@ class LanguageModelArguments:
     scale_loss_alpha: float = field(default=0.9, metadata={"help": "α of the per-scale vision loss weight"})
     max_tokens_per_row: int = field(default=2048, metadata={"help": "packing budget of one row"})
     preprocessing_num_workers: int | None = field(
-        default=None, metadata={"help": "processes that write and pack the sequences (default: this one)"}
+        default=None, metadata={"help": "processes that write the task sequences (default: this one)"}
     )
     attn_implementation: str | None = field(
         default=None, metadata={"help": "attention kernel of the decoder: sdpa (default) or eager"}
