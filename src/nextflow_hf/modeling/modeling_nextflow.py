@@ -690,9 +690,12 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
         block_ids = block_sequence_ids(ids.shape, spans, device) if spans else None
         hidden = self._prefill_image_prompt(embeds, mask, positions, cache, block_ids)[:, -1:]
 
+        # Inside an image only codes can come next: the head's vision rows alone (at the 7B shape the text rows
+        # are most of the vocabulary).
+        vision_head = self.lm_head.weight[config.vision_token_offset :]
         image_tokens, logits_per_scale = [], []
         for scale, grid in enumerate(schedule):
-            logits = self.lm_head(hidden)[..., config.vision_token_offset :].float()
+            logits = F.linear(hidden, vision_head).float()
             if output_logits:
                 logits_per_scale.append(logits[:batch])
             scores = self._guide(logits, guidance_scale, scale, len(schedule))
