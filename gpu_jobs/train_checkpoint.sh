@@ -34,6 +34,7 @@ pipeline() {
     stage pretrain_128 python3 examples/training/train_lm.py $C/pretrain_128.yaml
     # Does the 128-level model draw? 5 train prompts per GenEval category, beside the next stage.
     { python3 examples/training/export_checkpoint.py --model $W/pretrain-128 --output /tmp/pretrain-128-pipeline \
+          --recipe $C/recipe.sh \
           && python3 examples/evaluate_text_to_image.py --pipeline /tmp/pretrain-128-pipeline --split train \
               --per-category 5 --out $W/eval/pretrain-128-geneval-train; } > $W/logs/geneval_128.log 2>&1 &
     wait $extract_256
