@@ -118,6 +118,25 @@ def test_self_correction_is_reproducible_with_a_generator(tiny_vq):
     assert all(torch.equal(a, b) for a, b in zip(first.input_image_tokens, second.input_image_tokens))
 
 
+def test_one_generator_per_image_gives_each_image_its_codes_alone(trained_tiny_vq):
+    images = render_scenes(5, seed=3)
+
+    def generators() -> list[torch.Generator]:
+        return [torch.Generator().manual_seed(100 + i) for i in range(len(images))]
+
+    with torch.no_grad():
+        batched = trained_tiny_vq.encode(images, self_correction=True, generator=generators())
+        alone = [
+            trained_tiny_vq.encode(image[None], self_correction=True, generator=generator)
+            for image, generator in zip(images, generators())
+        ]
+        for scale, (inputs, targets) in enumerate(zip(batched.input_image_tokens, batched.image_tokens)):
+            assert torch.equal(inputs, torch.cat([one.input_image_tokens[scale] for one in alone]))
+            assert torch.equal(targets, torch.cat([one.image_tokens[scale] for one in alone]))
+        with pytest.raises(ValueError, match="Got 2 generators for a batch of 5 images"):
+            trained_tiny_vq.encode(images, self_correction=True, generator=generators()[:2])
+
+
 def test_embed_codes_concatenates_the_semantic_and_pixel_entries(tiny_vq):
     indices = torch.tensor([[[3, 5], [7, 63]]])
     codes = tiny_vq.embed_codes(indices)

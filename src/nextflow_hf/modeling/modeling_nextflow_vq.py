@@ -199,26 +199,34 @@ class MultiScaleResidualQuantizer(nn.Module):
         targets: torch.LongTensor,
         fraction: float,
         top_k: int,
-        generator: torch.Generator | None,
+        generator: torch.Generator | Sequence[torch.Generator] | None,
     ) -> torch.LongTensor:
         """Self-correction inputs: a `fraction` of the tokens take a code drawn uniformly from the 2nd..k-th
-        nearest instead of the nearest, so the model learns to recover from its own near misses."""
+        nearest instead of the nearest, so the model learns to recover from its own near misses. With one generator
+        per image, image i's rows (the i-th equal share) draw from generator i, as that image alone would."""
         top_k = min(top_k, self.codebook_size)
         near_misses = distances.topk(top_k, dim=1, largest=False).indices[:, 1:]
-        rank = torch.randint(0, top_k - 1, (targets.shape[0], 1), generator=generator, device=targets.device)
-        chosen = near_misses.gather(1, rank).squeeze(1)
-        replace = torch.rand(targets.shape[0], generator=generator, device=targets.device) < fraction
-        return torch.where(replace, chosen, targets)
+        generators = generator if isinstance(generator, Sequence) else [generator]
+        rows = targets.shape[0] // len(generators)
+        rank, replace = [], []
+        for image_generator in generators:
+            rank.append(torch.randint(0, top_k - 1, (rows, 1), generator=image_generator, device=targets.device))
+            replace.append(torch.rand(rows, generator=image_generator, device=targets.device) < fraction)
+        chosen = near_misses.gather(1, torch.cat(rank)).squeeze(1)
+        return torch.where(torch.cat(replace), chosen, targets)
 
     def forward(
         self,
         features: torch.Tensor,
         schedule: Schedule,
         self_correction: tuple[float, int] | None = None,
-        generator: torch.Generator | None = None,
+        generator: torch.Generator | Sequence[torch.Generator] | None = None,
     ) -> NextFlowVQEncoderOutput:
         """Quantises `(batch, code_dim, H, W)` features scale by scale; `self_correction=(fraction, top_k)`
-        perturbs the input indices and computes later residuals from the perturbed choice."""
+        perturbs the input indices and computes later residuals from the perturbed choice, drawing from
+        `generator`, or from one generator per image (then each image gets the draws it would get alone)."""
+        if isinstance(generator, Sequence) and len(generator) != features.shape[0]:
+            raise ValueError(f"Got {len(generator)} generators for a batch of {features.shape[0]} images.")
         with torch.autocast(device_type=features.device.type, enabled=False):
             features = features.float()
             final_grid = tuple(features.shape[-2:])
@@ -368,7 +376,7 @@ class NextFlowVQModel(NextFlowVQPreTrainedModel):
         pixel_values: torch.Tensor,
         schedule: Sequence[Grid] | None = None,
         self_correction: bool = False,
-        generator: torch.Generator | None = None,
+        generator: torch.Generator | Sequence[torch.Generator] | None = None,
     ) -> NextFlowVQEncoderOutput:
         """Per-scale index grids of an image batch.
 
@@ -379,7 +387,8 @@ class NextFlowVQModel(NextFlowVQPreTrainedModel):
             self_correction: also return *input* indices in which `config.self_correction_fraction` of every
                 scale's tokens are replaced by one of the `config.self_correction_top_k` nearest codes; later
                 residuals follow the replaced choice while the targets stay top-1.
-            generator: random source of the self-correction draws.
+            generator: random source of the self-correction draws, or one per image (each image then gets the
+                draws it would get alone, whatever the batch).
         """
         grid = self.check_pixel_values(pixel_values)
         schedule = self.resolve_schedule(grid, schedule)

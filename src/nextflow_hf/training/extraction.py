@@ -10,8 +10,7 @@ thus stays off the accelerator while the language model trains, and every epoch 
 import hashlib
 import json
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TypedDict
 
@@ -86,18 +85,6 @@ def image_columns(features: Features) -> dict[str, bool]:
     return columns
 
 
-@contextmanager
-def cpu_threads(count: int) -> Iterator[None]:
-    """Runs the block with `count` intra-op CPU threads. Quantising one image is a string of tiny ops, for which
-    handing work between threads costs more than it saves (tenfold on a busy 2-core machine)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 @torch.no_grad()
 def encode_images(
     vq_model: NextFlowVQModel,
@@ -107,20 +94,16 @@ def encode_images(
 ) -> tuple[list[list[int]], list[list[int]]]:
     """Flat input and target codes of each image of a batch, as `NextFlowVQModel.encode` gives them one by one.
 
-    The features come from one batched pass; each image is then quantised alone with its own generator (self-
-    correction) or with none (`generators=None`: inputs are the targets), so no random draw depends on the batch.
+    One batched pass; the self-correction draws of each image come from its own generator (`generators=None`: no
+    self-correction, inputs are the targets), so no random draw depends on the batch.
     """
     features = vq_model.extract_features(pixel_values.to(vq_model.device, vq_model.dtype), schedule[-1])
     correction = None
     if generators is not None:
         correction = (vq_model.config.self_correction_fraction, vq_model.config.self_correction_top_k)
-    inputs, targets = [], []
-    with cpu_threads(1):
-        for index in range(features.shape[0]):
-            generator = None if generators is None else generators[index]
-            encoded = vq_model.quantizer(features[index : index + 1], schedule, correction, generator)
-            inputs.append(flatten_codes(encoded.input_image_tokens))
-            targets.append(flatten_codes(encoded.image_tokens))
+    encoded = vq_model.quantizer(features, schedule, correction, generators)
+    inputs = torch.cat([grid.flatten(1) for grid in encoded.input_image_tokens], dim=1).tolist()
+    targets = torch.cat([grid.flatten(1) for grid in encoded.image_tokens], dim=1).tolist()
     return inputs, targets
 
 
