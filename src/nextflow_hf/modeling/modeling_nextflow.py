@@ -146,6 +146,9 @@ class NextFlowPreTrainedModel(PreTrainedModel):
     _no_split_modules = ["Qwen2_5_VLDecoderLayer", "NextFlowVQModel"]
     _skip_keys_device_placement = ["past_key_values"]
     _keep_in_fp32_modules_strict = ["vqmodel"]
+    # The bitsandbytes quantizers skip these (matched from the start of a module's name, as the model itself or
+    # inside NextFlowForConditionalGeneration), so a quantised decoder keeps its tokenizer in full precision.
+    _keep_in_fp32_modules = ["vqmodel", "model.vqmodel"]
     _supports_sdpa = True
     _supports_flash_attn = True
     _supports_attention_backend = True
