@@ -48,7 +48,7 @@ pipeline() {
             "$(sed -n 's/^max_steps: //p' $C/pretrain_256.yaml)" --output_dir $W/pretrain-256 --logging_steps 50 \
             --max_consecutive_nonfinite_steps 20; then
         local kernel
-        kernel=$(grep -a -v "REPLAY sdpa:" $LOG | grep -a -oP "REPLAY \K[\w-]+(?=: loss [0-9.]+, 0 parameters)" | head -1)
+        kernel=$(grep -a -v "REPLAY sdpa:" $LOG | grep -a -oP "REPLAY \K[\w-]+(?=: loss [0-9.]+, 0 parameters)" | head -1 || true)
         local smaller="--per_device_train_batch_size 2 --gradient_accumulation_steps 6"  # for full score matrices
         case $kernel in
             efficient_attention | cudnn_attention) flags="--sdpa_backends $kernel" ;;
