@@ -1,7 +1,7 @@
 """GPU job helper: trains the 256 stage from a 128-level model (default sdpa), skipping and counting optimizer steps
 with non-finite gradients. At the first such step it replays that batch on the same weights under every attention
 kernel (which ones give non-finite gradients?) and saves the batch, the config and the decoder's weights (bf16) to
-$OUT for a replay on CPU (replay_nan_batch.py).
+$NAN_DUMP (default $OUT) for a replay on CPU (replay_nan_batch.py).
 Usage: python3 gpu_jobs/diagnose_nan.py INIT_FROM CODES_DIR STEPS [train_lm.py flags]"""
 
 import contextlib
@@ -31,6 +31,11 @@ original_check = callbacks.gradients_are_finite
 replayed = []
 
 
+def nonfinite_gradients(model) -> list[str]:
+    """Names of the parameters whose gradient holds an inf or a NaN."""
+    return [name for name, p in model.named_parameters() if p.grad is not None and not p.grad.isfinite().all()]
+
+
 def remembering_step(self, model, inputs, *args, **kwargs):
     last_inputs.clear()
     last_inputs.update({key: value.detach() for key, value in inputs.items()})
@@ -50,7 +55,7 @@ def replay(model, kernel: str) -> str:
         ):
             loss = model(**last_inputs).loss
         loss.backward()
-        bad = [name for name, p in model.named_parameters() if p.grad is not None and not p.grad.isfinite().all()]
+        bad = nonfinite_gradients(model)
         return f"loss {loss.item():.4f}, {len(bad)} parameters with non-finite gradients {bad[:3]}"
     except Exception as error:  # a kernel that cannot take this batch (memory, mask) is reported, not fatal
         return f"failed: {type(error).__name__}: {str(error)[:160]}"
@@ -66,11 +71,12 @@ def save_for_cpu(model) -> None:
     torch.save({key: value.cpu() for key, value in last_inputs.items()}, f"{out}/nan_batch.pt")
     model.config.to_json_file(f"{out}/nan_config.json")
     weights = {n: p.detach().to("cpu", torch.bfloat16) for n, p in model.named_parameters() if "vqmodel" not in n}
+    names = sorted(weights)
     chunk, size, part = {}, 0, 0
-    for name in sorted(weights):
+    for name in names:
         chunk[name] = weights[name]
         size += weights[name].numel() * 2
-        if size > 12e6 or name == sorted(weights)[-1]:
+        if size > 12e6 or name == names[-1]:
             torch.save(chunk, f"{out}/nan_weights_{part}.pt")
             chunk, size, part = {}, 0, part + 1
 
@@ -79,7 +85,7 @@ def checking(model) -> bool:
     finite = original_check(model)
     if not finite and not replayed:
         replayed.append(True)
-        bad = [name for name, p in model.named_parameters() if p.grad is not None and not p.grad.isfinite().all()]
+        bad = nonfinite_gradients(model)
         print(f"FIRST NON-FINITE STEP: {len(bad)} parameters with non-finite gradients, e.g. {bad[:4]}")
         for kernel in KERNELS:
             print(f"REPLAY {kernel}: {replay(model, kernel)}")
