@@ -140,10 +140,14 @@ def main(args: list[str] | None = None) -> Trainer:
             training_args.seed,
             num_proc=lm_args.preprocessing_num_workers,
         )
+    # The processor rides along as processing_class, so every Trainer checkpoint is a whole model folder that
+    # export_checkpoint.py and the pipelines load, not only the final save.
+    processor = build_processor(model, tokenizer, level=info["level"])
     trainer = Trainer(
         model=model,
         args=training_args,
         train_dataset=train_dataset,
+        processing_class=processor,
         data_collator=PackedCollator(pad_token_id=tokenizer.pad_token_id),
         callbacks=[SkipNonFiniteStepsCallback(lm_args.max_consecutive_nonfinite_steps)],
     )
@@ -155,7 +159,6 @@ def main(args: list[str] | None = None) -> Trainer:
     with lm_args.attention_kernels():
         trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
     if trainer.is_world_process_zero():
-        processor = build_processor(model, tokenizer, level=info["level"])
         save_atomically(training_args.output_dir, model, processor)
     return trainer
 

@@ -101,6 +101,17 @@ def test_each_stage_saves_a_model_and_processor_that_draw_through_the_pipeline(s
     assert image.size == (16, 16)
 
 
+def test_every_trainer_checkpoint_is_a_whole_model_folder(codes_dir, stages, tmp_path):
+    flags = ["--init_from", str(stages["root"] / "align"), "--max_steps", "2", "--save_strategy", "steps"]
+    run_stage("pretrain", codes_dir, tmp_path, *flags, "--save_steps", "2")
+    checkpoint = tmp_path / "checkpoint-2"
+    model = NextFlowForConditionalGeneration.from_pretrained(checkpoint).eval()
+    image = NextFlowPipeline(model=model, processor=NextFlowProcessor.from_pretrained(checkpoint))(
+        "a red circle", generator=torch.Generator().manual_seed(0)
+    ).images[0]
+    assert image.size == (16, 16)
+
+
 def test_the_mixture_and_attention_kernel_are_set_from_the_command_line(codes_dir, stages, tmp_path):
     flags = ["--mixture", '{"captioning": 1.0}', "--attn_implementation", "eager", "--max_steps", "2"]
     trainer = run_stage("pretrain", codes_dir, tmp_path, "--init_from", str(stages["root"] / "align"), *flags)
