@@ -196,6 +196,12 @@ def test_a_saved_pipeline_loads_as_remote_code_in_a_fresh_process(tmp_path):
     np.testing.assert_allclose(np.load(tmp_path / "images.npy"), pipe(**get_dummy_inputs()).images, atol=1e-6)
 
 
+def test_a_half_precision_pipeline_loads_in_float32_unless_a_dtype_is_asked_for(tmp_path):
+    make().to(torch.float16).save_pretrained(tmp_path)
+    assert NextFlowPipeline.from_pretrained(tmp_path).model.dtype == torch.float32
+    assert NextFlowPipeline.from_pretrained(tmp_path, dtype=torch.bfloat16).model.dtype == torch.bfloat16
+
+
 def test_pipeline_runs_in_bfloat16():
     pipe = make().to(torch.bfloat16)
     assert pipe.model.dtype == torch.bfloat16

@@ -145,14 +145,20 @@ class NextFlowBasePipeline(DiffusionPipeline):
     ) -> "NextFlowBasePipeline":
         """Loads the `model` and `processor` of a saved pipeline folder (or Hub repo) with transformers' Auto
         classes, so any NextFlow pipeline opens any NextFlow folder. Components passed as keyword arguments are
-        used as given; other keyword arguments (e.g. `trust_remote_code`, `revision`) go to both loaders."""
+        used as given; other keyword arguments (e.g. `trust_remote_code`, `revision`) go to both loaders.
+
+        As in diffusers, the model loads in float32 unless `dtype` says otherwise, whatever dtype it was saved in:
+        CPUs run the shipped checkpoint's fp16 weights far slower than float32 ones (on a GPU pass
+        `dtype=torch.bfloat16`)."""
         folder = str(pretrained_model_name_or_path)
         if not os.path.isdir(folder):
             folder = snapshot_download(folder, revision=kwargs.get("revision"))
         model = kwargs.pop("model", None)
         processor = kwargs.pop("processor", None)
         if model is None:
-            model = AutoModelForCausalLM.from_pretrained(os.path.join(folder, "model"), dtype=dtype, **kwargs)
+            model = AutoModelForCausalLM.from_pretrained(
+                os.path.join(folder, "model"), dtype=dtype or torch.float32, **kwargs
+            )
         if processor is None:
             processor = AutoProcessor.from_pretrained(os.path.join(folder, "processor"), **kwargs)
         return cls(model=model.eval(), processor=processor)
