@@ -6,6 +6,8 @@
 #   bash gpu_jobs/train_checkpoint.sh start     (starts the pipeline, then reports like `wait`)
 #   bash gpu_jobs/train_checkpoint.sh wait      (likewise waits, by default up to 540 s, or the seconds given
 #                                                 second; brings back the checkpoint when the pipeline is done)
+#   bash gpu_jobs/train_checkpoint.sh wait 400 salvage   (the last call a session can afford: if the pipeline is
+#                                                 not done by then, exports the newest decoder it has saved)
 set -uo pipefail
 source gpu_jobs/setup.sh
 C=examples/training/configs/shapesworld-gpu
@@ -46,7 +48,7 @@ pipeline() {
     export NAN_DUMP=/tmp/nan_dump
     if ! stage pretrain_256 python3 gpu_jobs/diagnose_nan.py $W/pretrain-128 $W/codes-256 \
             "$(sed -n 's/^max_steps: //p' $C/pretrain_256.yaml)" --output_dir $W/pretrain-256 --logging_steps 50 \
-            --max_consecutive_nonfinite_steps 20; then
+            --max_consecutive_nonfinite_steps 20 --save_strategy steps --save_steps 300; then
         local kernel
         kernel=$(grep -a -v "REPLAY sdpa:" $LOG | grep -a -oP "REPLAY \K[\w-]+(?=: loss [0-9.]+, 0 parameters)" | head -1 || true)
         local smaller="--per_device_train_batch_size 2 --gradient_accumulation_steps 6"  # for full score matrices
@@ -75,7 +77,23 @@ case ${1:-} in
     wait) ;;
     *) echo "usage: $0 start|wait" >&2; exit 2 ;;
 esac
+newest_decoder() {  # the decoder of the latest stage that saved one: a finished stage, else its last checkpoint
+    local stage
+    for stage in sft pretrain-256 pretrain-128; do
+        [[ -e $W/$stage/config.json ]] && { echo $W/$stage; return; }
+        ls -d $W/$stage/checkpoint-* 2>/dev/null | sort -t- -k2 -n | tail -1 | grep . && return
+    done
+}
+
 while [[ ! -e /tmp/pipeline.done && ! -e /tmp/pipeline.failed ]] && (( SECONDS < ${2:-540} )); do sleep 5; done
+if [[ ${3:-} == salvage && ! -e /tmp/pipeline.done ]]; then
+    salvaged=$(newest_decoder)
+    echo "== salvage: the pipeline is not done; exporting $salvaged"
+    pkill -f "train_checkpoint.sh pipeline|train_lm.py|diagnose_nan.py|evaluate_text_to_image.py" || true
+    python3 examples/training/export_checkpoint.py --model $salvaged --output $CHECKPOINT --recipe $C/recipe.sh \
+        --note "Decoder saved at $salvaged by gpu_jobs/train_checkpoint.sh on one NVIDIA H100 (pipeline not finished)." \
+        && touch /tmp/pipeline.done
+fi
 tr '\r' '\n' < $LOG | grep -a -E "^== |loss|packed rows|Wrote|wrote|FAILED|Error|error|skipped|overall|^\|" | grep -a -v "it/s\]" | tail -60
 cp $LOG $OUT/pipeline.log
 if [[ -e /tmp/pipeline.done ]]; then
