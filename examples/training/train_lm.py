@@ -28,7 +28,7 @@ from transformers import AutoTokenizer, Trainer, TrainingArguments, set_seed
 from nextflow_hf.modeling import NextFlowForConditionalGeneration, NextFlowVQModel
 from nextflow_hf.shapesworld.vocabulary import shapesworld_tokenizer
 from nextflow_hf.training.arguments import parse_stage_arguments
-from nextflow_hf.training.callbacks import SkipNonFiniteStepsCallback
+from nextflow_hf.training.callbacks import SkipNonFiniteStepsCallback, StopAfterStepsCallback
 from nextflow_hf.training.checkpoints import save_atomically
 from nextflow_hf.training.extraction import check_tokenizer, load_extraction_info
 from nextflow_hf.training.language_model import (
@@ -81,6 +81,10 @@ class LanguageModelArguments:
     )
     max_consecutive_nonfinite_steps: int = field(
         default=20, metadata={"help": "skipped optimizer steps in a row (non-finite gradients) before giving up"}
+    )
+    stop_after_steps: int | None = field(
+        default=None,
+        metadata={"help": "end (and save) after this many steps; the learning-rate schedule still spans max_steps"},
     )
 
     def __post_init__(self) -> None:
@@ -151,6 +155,8 @@ def main(args: list[str] | None = None) -> Trainer:
         data_collator=PackedCollator(pad_token_id=tokenizer.pad_token_id),
         callbacks=[SkipNonFiniteStepsCallback(lm_args.max_consecutive_nonfinite_steps)],
     )
+    if lm_args.stop_after_steps is not None:
+        trainer.add_callback(StopAfterStepsCallback(lm_args.stop_after_steps))
     if trainer.is_world_process_zero():
         print(
             f"{lm_args.stage}: {len(train_dataset)} packed rows of at most {lm_args.max_tokens_per_row} tokens, "

@@ -1,5 +1,6 @@
 """The non-finite-gradient guard: a batch whose gradients hold a NaN leaves the weights and AdamW's state as they
-were, a finite one after it trains, and a run of such batches stops training with a clear error."""
+were, a finite one after it trains, and a run of such batches stops training with a clear error. The early stop
+ends a run and saves it, with the learning rate where the full run's schedule has it."""
 
 import pytest
 import torch
@@ -9,6 +10,7 @@ from transformers import Trainer, TrainingArguments
 from nextflow_hf.training.callbacks import (
     NonFiniteGradientError,
     SkipNonFiniteStepsCallback,
+    StopAfterStepsCallback,
     gradients_are_finite,
 )
 
@@ -72,3 +74,30 @@ def test_a_poisoned_batch_is_skipped_and_training_goes_on(tmp_path):
 def test_a_run_of_poisoned_batches_stops_training(tmp_path):
     with pytest.raises(NonFiniteGradientError, match="3 optimizer steps in a row had non-finite gradients"):
         trainer_over([False, True, True, True, False], tmp_path, max_consecutive=3).train()
+
+
+def test_stop_after_steps_ends_and_saves_on_the_full_runs_schedule(tmp_path):
+    arguments = TrainingArguments(
+        output_dir=str(tmp_path),
+        per_device_train_batch_size=1,
+        max_steps=6,
+        learning_rate=0.1,
+        lr_scheduler_type="linear",
+        report_to="none",
+        save_strategy="steps",
+        save_steps=100,
+        use_cpu=True,
+        disable_tqdm=True,
+    )
+    trainer = Trainer(
+        model=Regression([False] * 6),
+        args=arguments,
+        train_dataset=[{"x": torch.tensor([1.0, 2.0])}] * 6,
+        callbacks=[StopAfterStepsCallback(3)],
+    )
+    trainer.train()
+    assert trainer.state.global_step == 3
+    assert trainer.lr_scheduler.get_last_lr()[0] == pytest.approx(0.1 * 3 / 6)  # a 3-step schedule would be at 0
+    assert (tmp_path / "checkpoint-3").is_dir()
+    with pytest.raises(ValueError, match="stop_after_steps must be at least 1; got 0"):
+        StopAfterStepsCallback(0)

@@ -112,6 +112,14 @@ def test_every_trainer_checkpoint_is_a_whole_model_folder(codes_dir, stages, tmp
     assert image.size == (16, 16)
 
 
+def test_a_stage_stopped_early_saves_its_model_at_that_step(codes_dir, stages, tmp_path):
+    flags = ["--init_from", str(stages["root"] / "align"), "--max_steps", "4", "--stop_after_steps", "2"]
+    trainer = run_stage("pretrain", codes_dir, tmp_path, *flags)
+    assert trainer.state.global_step == 2
+    saved = NextFlowForConditionalGeneration.from_pretrained(tmp_path)
+    torch.testing.assert_close(saved.lm_head.weight, trainer.model.lm_head.weight, rtol=0, atol=0)
+
+
 def test_the_mixture_and_attention_kernel_are_set_from_the_command_line(codes_dir, stages, tmp_path):
     flags = ["--mixture", '{"captioning": 1.0}', "--attn_implementation", "eager", "--max_steps", "2"]
     trainer = run_stage("pretrain", codes_dir, tmp_path, "--init_from", str(stages["root"] / "align"), *flags)

@@ -1,4 +1,5 @@
-"""Trainer callbacks of the recipe: a guard that skips optimizer steps whose gradients are not finite."""
+"""Trainer callbacks of the recipe: a guard that skips optimizer steps whose gradients are not finite, and an early
+stop that keeps the learning-rate schedule of the full run."""
 
 import torch
 from torch import nn
@@ -55,3 +56,21 @@ class SkipNonFiniteStepsCallback(TrainerCallback):
                 f"{self.consecutive} optimizer steps in a row had non-finite gradients (up to step "
                 f"{state.global_step + 1}); lower the learning rate, or check the data and the attention kernel."
             )
+
+
+class StopAfterStepsCallback(TrainerCallback):
+    """Ends training after `steps` optimizer steps (and saves), while the learning-rate schedule still spans
+    `max_steps`: the first phase of a warmup-stable-decay run, whose decay is a later stage with its own schedule."""
+
+    def __init__(self, steps: int):
+        if steps < 1:
+            raise ValueError(f"stop_after_steps must be at least 1; got {steps}.")
+        self.steps = steps
+
+    def on_step_end(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs
+    ) -> TrainerControl:
+        if state.global_step >= self.steps:
+            control.should_training_stop = True
+            control.should_save = args.save_strategy != "no"
+        return control

@@ -19,6 +19,7 @@ $PYTHON examples/training/extract_codes.py $CONFIGS/extract_256.yaml
 $PYTHON examples/training/train_lm.py $CONFIGS/align.yaml $CPU_FLAGS
 $PYTHON examples/training/train_lm.py $CONFIGS/pretrain_64.yaml $CPU_FLAGS
 $PYTHON examples/training/train_lm.py $CONFIGS/pretrain_128.yaml $CPU_FLAGS
+$PYTHON examples/training/train_lm.py $CONFIGS/pretrain_128_decay.yaml $CPU_FLAGS
 $PYTHON examples/training/train_lm.py $CONFIGS/pretrain_256.yaml $CPU_FLAGS
 $PYTHON examples/training/train_lm.py $CONFIGS/sft.yaml $CPU_FLAGS
 
