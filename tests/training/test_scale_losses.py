@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from nextflow_hf.modeling import NextFlowVQModel, tiny_vq_config
+from nextflow_hf.modeling import NextFlowForConditionalGeneration, NextFlowVQModel, tiny_vq_config
 from nextflow_hf.shapesworld.vocabulary import shapesworld_tokenizer
-from nextflow_hf.training.extraction import write_extraction
+from nextflow_hf.training.extraction import load_extraction_info, write_extraction
 from nextflow_hf.training.language_model import fresh_model
 from nextflow_hf.training.scale_losses import ScaleLosses, accumulate_scale_losses
 
@@ -37,16 +37,18 @@ def run(saved: dict[str, Path], out: Path, *flags: str) -> ScaleLosses:
                                      "--out", str(out), *flags])  # fmt: skip
 
 
-def test_the_token_weighted_mean_is_the_plain_vision_loss(saved, tmp_path):
-    args = scale_losses_script.parse_args(["--model", "m", "--codes_dir", str(saved["codes"]), "--rows", "6"])
-    model = scale_losses_script.NextFlowForConditionalGeneration.from_pretrained(saved["model"]).eval()
+def test_the_token_weighted_mean_is_the_plain_vision_loss(saved):
+    args = scale_losses_script.parse_args(
+        ["--model", str(saved["model"]), "--codes_dir", str(saved["codes"]), "--rows", "6"]
+    )
+    model = NextFlowForConditionalGeneration.from_pretrained(saved["model"]).eval()
     (batch,) = scale_losses_script.packed_batches(args, model)
     losses = accumulate_scale_losses(model, batch, ScaleLosses())
     with torch.no_grad():
         vision_loss = model(**batch).vision_loss
     assert losses.mean_nll == pytest.approx(vision_loss.item(), rel=1e-5)
     # every caption image is drawn once, so each scale holds rows × h·w tokens
-    assert losses.tokens == [6 * h * w for h, w in scale_losses_script.load_extraction_info(saved["codes"])["schedule"]]
+    assert losses.tokens == [6 * h * w for h, w in load_extraction_info(saved["codes"])["schedule"]]
     assert all(0.0 <= accuracy <= 1.0 for accuracy in losses.accuracy)
 
 
