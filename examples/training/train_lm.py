@@ -82,6 +82,13 @@ class LanguageModelArguments:
     max_consecutive_nonfinite_steps: int = field(
         default=20, metadata={"help": "skipped optimizer steps in a row (non-finite gradients) before giving up"}
     )
+    context_length: int | None = field(
+        default=None,
+        metadata={
+            "help": "raise the decoder's context (text_config.max_position_embeddings) to this many positions: "
+            "rotary positions need no new weights, so a model trained on shorter rows can take longer ones"
+        },
+    )
     stop_after_steps: int | None = field(
         default=None,
         metadata={"help": "end (and save) after this many steps; the learning-rate schedule still spans max_steps"},
@@ -128,6 +135,14 @@ def main(args: list[str] | None = None) -> Trainer:
     tokenizer = AutoTokenizer.from_pretrained(lm_args.tokenizer_path) if lm_args.tokenizer_path else None
     tokenizer = tokenizer or shapesworld_tokenizer()
     model = load_model(lm_args, info["tokenizer_path"], len(tokenizer) - 2)
+    if lm_args.context_length is not None:
+        model.config.text_config.max_position_embeddings = lm_args.context_length
+    context = model.config.text_config.max_position_embeddings
+    if lm_args.max_tokens_per_row > context:
+        raise ValueError(
+            f"max_tokens_per_row {lm_args.max_tokens_per_row} exceeds the decoder's context of {context} positions; "
+            f"pack shorter rows or raise the context with context_length (at least {lm_args.max_tokens_per_row})."
+        )
     if lm_args.attn_implementation is not None:
         model.set_attn_implementation(lm_args.attn_implementation)
     check_vocabulary(model, tokenizer)

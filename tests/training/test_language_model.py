@@ -120,6 +120,21 @@ def test_a_stage_stopped_early_saves_its_model_at_that_step(codes_dir, stages, t
     torch.testing.assert_close(saved.lm_head.weight, trainer.model.lm_head.weight, rtol=0, atol=0)
 
 
+def test_rows_longer_than_the_context_are_refused_before_packing_unless_the_context_is_raised(
+    codes_dir, stages, tmp_path
+):
+    flags = ["--init_from", str(stages["root"] / "align"), "--max_steps", "1", "--max_tokens_per_row", "1536"]
+    with pytest.raises(ValueError, match="max_tokens_per_row 1536 exceeds the decoder's context of 1024 positions"):
+        run_stage("pretrain", codes_dir, tmp_path / "short", *flags)
+    trainer = run_stage("pretrain", codes_dir, tmp_path / "long", *flags, "--context_length", "1536")
+    assert max(len(row["input_ids"]) for row in trainer.train_dataset) > 1024  # rows the old context refuses
+    assert all(math.isfinite(loss) for loss in logged_losses(trainer))
+    assert (
+        NextFlowForConditionalGeneration.from_pretrained(tmp_path / "long").config.text_config.max_position_embeddings
+        == 1536
+    )
+
+
 def test_the_mixture_and_attention_kernel_are_set_from_the_command_line(codes_dir, stages, tmp_path):
     flags = ["--mixture", '{"captioning": 1.0}', "--attn_implementation", "eager", "--max_steps", "2"]
     trainer = run_stage("pretrain", codes_dir, tmp_path, "--init_from", str(stages["root"] / "align"), *flags)
