@@ -2,7 +2,7 @@
 
 Draws `--per-category` captions of every GenEval category (their scenes are known), once for each k of `--forced`,
 replacing the first k drawn scales by the tokenizer's encoding of the caption's scene, and scores every drawing with
-the detector. k = 0 is plain generation, k = the number of scales the tokenizer's round trip: the k at which the
+the detector. k = 0 is plain generation, k = the number of scales is the tokenizer's round trip: the k at which the
 pass rate jumps shows which scales the decoder has not learnt (the layout at coarse scales, the shapes at fine ones).
 Results go to `--out` as JSON and a markdown table.
 
@@ -49,8 +49,9 @@ def main(argv: Sequence[str] | None = None) -> dict[int, float]:
     settings = {
         "pipeline": str(args.pipeline),
         "prompts": f"{args.per_category} per category, {args.split} split, seed {args.seed}",
-        "sampling": f"guidance scale {args.guidance_scale or 'default'}, top-k {args.top_k or 'default'}",
     }
+    given = {"guidance scale": args.guidance_scale, "top-k": args.top_k}
+    settings["sampling"] = ", ".join(f"{name} {'default' if v is None else v}" for name, v in given.items())
     report = {"GenEval pass rate": {f"first {forced} scales forced": rate for forced, rate in pass_rates.items()}}
     json_path, _ = write_report(args.out, "Drawings with their first scales forced", report, settings)
     for forced, rate in pass_rates.items():
