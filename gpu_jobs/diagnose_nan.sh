@@ -5,7 +5,7 @@
 # 128-level model, then the 256 stage from it with non-finite steps skipped and counted (diagnose_nan.py): the first
 # bad batch is replayed under every attention kernel there, and comes back with its weights for
 # replay_nan_batch.py on CPU.
-# Device call: carry [".whl", "outputs/shapesworld-128/tokenizer"]; command: bash gpu_jobs/diagnose_nan.sh
+# Device call: carry [".whl"] (the tokenizer ships in checkpoints/); command: bash gpu_jobs/diagnose_nan.sh
 set -euo pipefail
 source gpu_jobs/setup.sh
 C=examples/training/configs/shapesworld-gpu

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # GPU job: every stage of the shapesworld-gpu recipe for a few steps on a few rows, timed, before the real run.
-# Device call: carry [".whl", "outputs/shapesworld-128/tokenizer"]; command: bash gpu_jobs/smoke_recipe.sh
+# Device call: carry [".whl"] (the tokenizer ships in checkpoints/); command: bash gpu_jobs/smoke_recipe.sh
 set -euo pipefail
 source gpu_jobs/setup.sh
 C=examples/training/configs/shapesworld-gpu

@@ -2,7 +2,7 @@
 # GPU job: the decoder stages of the shapesworld-gpu recipe and the export of the shipped checkpoint (the
 # evaluations then run on CPU). Same stage files as recipe.sh; here the 256 extraction runs beside the 128 stages.
 # The pipeline runs detached, so it outlives one 10-minute device call; calls back to back (the machine goes back
-# 30 s after a call), each with carry [".whl", "outputs/shapesworld-128/tokenizer"]:
+# 30 s after a call), each with carry [".whl"] (the tokenizer ships in checkpoints/):
 #   bash gpu_jobs/train_checkpoint.sh start     (starts the pipeline, then reports like `wait`)
 #   bash gpu_jobs/train_checkpoint.sh wait      (likewise waits, by default up to 540 s, or the seconds given
 #                                                 second; brings back the checkpoint when the pipeline is done)
@@ -62,7 +62,8 @@ pipeline() {
         stage pretrain_256_retry python3 examples/training/train_lm.py $C/pretrain_256.yaml $flags
     fi
     stage sft python3 examples/training/train_lm.py $C/sft.yaml $flags
-    python3 examples/training/export_checkpoint.py --model $W/sft --output $CHECKPOINT --recipe $C/recipe.sh \
+    python3 examples/training/export_checkpoint.py --model $W/sft --output $CHECKPOINT \
+        --recipe examples/training/configs/shapesworld-128/tokenizer.sh $C/recipe.sh \
         --note "Decoder trained on one NVIDIA H100 (gpu_jobs/train_checkpoint.sh); tokenizer on 2 CPU cores at 128×128."
     tail -12 $W/logs/geneval_128.log
     wait $ablation || echo "ABLATION FAILED: see $W/logs/ablation.log"
@@ -90,7 +91,8 @@ if [[ ${3:-} == salvage && ! -e /tmp/pipeline.done ]]; then
     salvaged=$(newest_decoder)
     echo "== salvage: the pipeline is not done; exporting $salvaged"
     pkill -f "train_checkpoint.sh pipeline|train_lm.py|diagnose_nan.py|evaluate_text_to_image.py" || true
-    python3 examples/training/export_checkpoint.py --model $salvaged --output $CHECKPOINT --recipe $C/recipe.sh \
+    python3 examples/training/export_checkpoint.py --model $salvaged --output $CHECKPOINT \
+        --recipe examples/training/configs/shapesworld-128/tokenizer.sh $C/recipe.sh \
         --note "Decoder saved at $salvaged by gpu_jobs/train_checkpoint.sh on one NVIDIA H100 (pipeline not finished)." \
         && touch /tmp/pipeline.done
 fi

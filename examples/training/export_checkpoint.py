@@ -3,7 +3,8 @@ pipeline's code) in fp16 or bf16 safetensors, with generation defaults and a mod
 command lines and the evaluation scores.
 
     python examples/training/export_checkpoint.py --model outputs/shapesworld-128/sft \
-        --output checkpoints/nextflow-shapesworld --recipe examples/training/configs/shapesworld-128/recipe.sh \
+        --output checkpoints/nextflow-shapesworld \
+        --recipe examples/training/configs/shapesworld-128/{tokenizer,recipe}.sh \
         --reports outputs/shapesworld-128/eval/*.json
 
 `--model` may also be an exported checkpoint: re-exporting one (in place too) adds evaluation reports or changes the
@@ -19,7 +20,7 @@ from transformers import GenerationConfig
 
 from nextflow_hf.modeling import NextFlowForConditionalGeneration, NextFlowProcessor
 from nextflow_hf.pipelines import NextFlowPipeline
-from nextflow_hf.training.checkpoints import staged_folder
+from nextflow_hf.training.checkpoints import save_with_card
 from nextflow_hf.training.model_card import model_card
 
 DTYPES = {"float16": torch.float16, "bfloat16": torch.bfloat16}
@@ -38,7 +39,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--dtype", choices=sorted(DTYPES), default="float16")
     parser.add_argument("--guidance-scale", type=float, default=3.0, help="default classifier-free guidance")
     parser.add_argument("--top-k", type=int, default=0, help="default top-k of image sampling (0: off)")
-    parser.add_argument("--recipe", type=Path, required=True, help="the shell script of training command lines")
+    parser.add_argument(
+        "--recipe", type=Path, nargs="+", required=True, help="the shell scripts of training command lines, in order"
+    )
     parser.add_argument("--reports", type=Path, nargs="*", default=[], help="evaluation reports (.json) to list")
     parser.add_argument("--title", default="NextFlow ShapesWorld")
     parser.add_argument("--note", default="", help="a paragraph for the card: how and where it was trained, and why")
@@ -77,11 +80,8 @@ def main(argv: Sequence[str] | None = None) -> Path:
         f"level, {image_processor.scale_levels[str(image_processor.level)]} scales)."
     )
     summary = "\n\n".join(part for part in (SUMMARY, resolution, args.note) if part)
-    card = model_card(args.title, summary, args.recipe.read_text(), args.reports)
-    with staged_folder(args.output, overwrite=True) as staging:
-        NextFlowPipeline(model=model, processor=processor).save_pretrained(staging)
-        (staging / "README.md").write_text(card)
-    size = sum(path.stat().st_size for path in args.output.rglob("*") if path.is_file())
+    card = model_card(args.title, summary, [path.read_text() for path in args.recipe], args.reports)
+    size = save_with_card(args.output, NextFlowPipeline(model=model, processor=processor), card)
     print(f"wrote {args.output} ({size / 2**20:.1f} MiB, {args.dtype})")
     return args.output
 

@@ -1,5 +1,6 @@
 """NextFlowVQModel: multi-scale residual quantisation, self-correction, decoding, losses, save/load, bad input."""
 
+import copy
 import os
 import subprocess
 import sys
@@ -203,6 +204,14 @@ def test_save_load_gives_identical_outputs(tmp_path, trained_tiny_vq):
         tokens, loaded_tokens = trained_tiny_vq.encode(images).image_tokens, loaded.encode(images).image_tokens
         assert all(torch.equal(a, b) for a, b in zip(tokens, loaded_tokens))
         assert torch.equal(trained_tiny_vq.decode(tokens), loaded.decode(tokens))
+
+
+@pytest.mark.parametrize("dtype", ["auto", torch.float16, torch.bfloat16])
+def test_a_half_precision_checkpoint_loads_in_fp32_whatever_dtype_is_asked(tmp_path, trained_tiny_vq, dtype):
+    copy.deepcopy(trained_tiny_vq).to(torch.float16).save_pretrained(tmp_path)
+    loaded = NextFlowVQModel.from_pretrained(tmp_path, dtype=dtype)
+    assert {parameter.dtype for parameter in loaded.parameters()} == {torch.float32}
+    assert {buffer.dtype for buffer in loaded.buffers() if buffer.is_floating_point()} <= {torch.float32}
 
 
 def test_saved_folder_loads_with_trust_remote_code_in_a_fresh_process(tmp_path, trained_tiny_vq):

@@ -26,6 +26,7 @@ def trained(tmp_path: Path) -> Path:
     model.save_pretrained(tmp_path / "sft")
     image_processor = NextFlowImageProcessor.from_vq_config(model.config.vq_config, level=16)
     NextFlowProcessor(image_processor, tiny_tokenizer()).save_pretrained(tmp_path / "sft")
+    (tmp_path / "tokenizer.sh").write_text("python examples/training/train_tokenizer.py configs/refine.yaml\n")
     (tmp_path / "recipe.sh").write_text("python examples/training/train_lm.py configs/sft.yaml\n")
     write_report(tmp_path / "geneval", "ShapesWorld GenEval", {"text to image": {"overall": 0.5, "num_prompts": 24}})
     return tmp_path
@@ -39,6 +40,7 @@ def export(folder: Path, *extra: str) -> Path:
             "--output",
             str(folder / "ckpt"),
             "--recipe",
+            str(folder / "tokenizer.sh"),
             str(folder / "recipe.sh"),
             *extra,
         ]
@@ -54,7 +56,9 @@ def test_the_checkpoint_is_an_fp16_pipeline_with_generation_defaults_and_a_card(
     assert json.loads((folder / "model_index.json").read_text())["_class_name"][1] == "NextFlowPipeline"
     card = (folder / "README.md").read_text()
     assert card.startswith("---\nlicense: apache-2.0")
-    assert "python examples/training/train_lm.py configs/sft.yaml" in card
+    assert "Every stage ran with these scripts, in this order" in card
+    tokenizer_stage = card.index("python examples/training/train_tokenizer.py configs/refine.yaml")
+    assert tokenizer_stage < card.index("python examples/training/train_lm.py configs/sft.yaml")
     assert "| overall | 0.500 |" in card
     assert "It draws 16×16 images by default (the 16 level, 4 scales).\n\nTrained on 2 CPU cores." in card
     pipe = NextFlowPipeline.from_pretrained(folder, dtype=torch.float16)

@@ -1,7 +1,7 @@
-"""The stage files of the ShapesWorld recipes (`configs/shapesworld-128`, the CPU one with the tokenizer stages and
-the ablations; `configs/shapesworld-gpu`, the decoder on one GPU): every one parses with its script's arguments,
-and every file the recipe and ablation scripts name exists; so do the recipes' export and evaluation command
-lines."""
+"""The stage files of the ShapesWorld recipes (`configs/shapesworld-128`, the CPU one with the tokenizer stages in
+`tokenizer.sh` and the ablations; `configs/shapesworld-gpu`, the decoder on one GPU): every one parses with its
+script's arguments, and every file the recipe, tokenizer and ablation scripts name exists; so do the scripts'
+export and evaluation command lines."""
 
 import re
 import shlex
@@ -24,13 +24,22 @@ SCRIPTS = {
 }
 COMMAND = re.compile(r"examples/training/(\w+\.py) \$CONFIGS/([\w$]+\.yaml)")
 LOOP = re.compile(r"^for run in (.+); do$", flags=re.MULTILINE)
-SCRIPT_LINE = re.compile(r"^\s*\$PYTHON (examples/(?:training/export_checkpoint|evaluate_\w+)\.py) (.*)$", re.MULTILINE)
+SCRIPT_LINE = re.compile(
+    r"^\s*\$PYTHON (examples/(?:training/export_checkpoint|training/export_tokenizer|evaluate_\w+)\.py) (.*)$",
+    re.MULTILINE,
+)
+
+
+def recipe_text(folder: Path) -> str:
+    """The folder's recipe.sh, after its tokenizer.sh where it has one (the stages that train the shipped tokenizer)."""
+    scripts = [folder / "tokenizer.sh", folder / "recipe.sh"]
+    return "\n".join(script.read_text() for script in scripts if script.exists())
 
 
 def stage_commands(folder: Path) -> list[tuple[str, str]]:
-    """(script, stage file) of every training command in the folder's recipe.sh and ablation.sh (if any), with
-    ablation.sh's loop over `$run` unrolled."""
-    commands = COMMAND.findall((folder / "recipe.sh").read_text())
+    """(script, stage file) of every training command in the folder's recipe (`recipe_text`) and ablation.sh (if
+    any), with ablation.sh's loop over `$run` unrolled."""
+    commands = COMMAND.findall(recipe_text(folder))
     if (folder / "ablation.sh").exists():
         ablation = (folder / "ablation.sh").read_text()
         runs = LOOP.search(ablation).group(1).split()
@@ -60,9 +69,9 @@ def test_every_stage_file_parses_with_its_script_arguments(folder, script, stage
 
 
 def script_command_lines(folder: Path) -> list[tuple[str, list[str]]]:
-    """(script, arguments) of every export and evaluation command in the folder's recipe.sh, continuation lines
-    joined and shell variables left as words (a path-valued flag accepts any word)."""
-    text = (folder / "recipe.sh").read_text().replace("\\\n", " ")
+    """(script, arguments) of every export and evaluation command in the folder's recipe (`recipe_text`),
+    continuation lines joined and shell variables left as words (a path-valued flag accepts any word)."""
+    text = recipe_text(folder).replace("\\\n", " ")
     return [(script, shlex.split(arguments.replace('"$@"', ""))) for script, arguments in SCRIPT_LINE.findall(text)]
 
 
@@ -70,7 +79,10 @@ def script_command_lines(folder: Path) -> list[tuple[str, list[str]]]:
 def test_the_recipe_exports_and_runs_every_evaluation(folder):
     scripts = {script for script, _ in script_command_lines(folder)}
     evaluations = {f"examples/{path.name}" for path in CONFIGS.parents[1].glob("evaluate_*.py")}
-    assert scripts == evaluations | {"examples/training/export_checkpoint.py"}
+    exports = {"examples/training/export_checkpoint.py"}
+    if (folder / "tokenizer.sh").exists():
+        exports.add("examples/training/export_tokenizer.py")
+    assert scripts == evaluations | exports
 
 
 @pytest.mark.parametrize(

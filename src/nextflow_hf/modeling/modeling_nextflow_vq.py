@@ -274,6 +274,17 @@ class NextFlowVQPreTrainedModel(PreTrainedModel):
     supports_gradient_checkpointing = True
     _supports_sdpa = True
     _no_split_modules = ["MultiScaleResidualQuantizer", "SiglipEncoderLayer"]
+    # The tokenizer runs in fp32 however it is loaded, as inside the decoder (`vqmodel`): a checkpoint shipped in
+    # half precision is upcast, so its codes do not depend on the dtype it was stored or requested in.
+    _keep_in_fp32_modules_strict = [
+        "pixel_encoder",
+        "pixel_decoder",
+        "semantic_encoder",
+        "semantic_decoder",
+        "quantizer",
+        "quant_conv",
+        "post_quant_conv",
+    ]
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:

@@ -46,3 +46,13 @@ def staged_folder(output_dir: str | os.PathLike, overwrite: bool) -> Iterator[Pa
     if output_dir.exists():
         shutil.rmtree(output_dir)
     staging.rename(output_dir)
+
+
+def save_with_card(output_dir: str | os.PathLike, part: Savable, card: str) -> int:
+    """Replaces `output_dir` with `part` saved beside its model card (`README.md`), atomically (`staged_folder`);
+    returns the folder's size in bytes."""
+    output_dir = Path(output_dir)
+    with staged_folder(output_dir, overwrite=True) as staging:
+        part.save_pretrained(staging)
+        (staging / "README.md").write_text(card)
+    return sum(path.stat().st_size for path in output_dir.rglob("*") if path.is_file())

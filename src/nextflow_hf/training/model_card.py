@@ -6,7 +6,7 @@ from pathlib import Path
 FRONT_MATTER = """---
 license: apache-2.0
 library_name: transformers
-pipeline_tag: text-to-image
+pipeline_tag: {pipeline_tag}
 tags:
 - nextflow
 - next-scale-prediction
@@ -21,12 +21,23 @@ def demote_headings(markdown: str, levels: int = 2) -> str:
     return "\n".join(("#" * levels + line) if line.startswith("#") else line for line in markdown.splitlines())
 
 
-def model_card(title: str, summary: str, recipe: str, reports: Sequence[str | Path]) -> str:
-    """The card: front matter, `summary`, the training command lines (`recipe`, a shell script) and each evaluation
-    report (its markdown twin, `report.md` beside `report.json`)."""
-    sections = [FRONT_MATTER, f"# {title}", "", summary.strip(), "", "## Training", ""]
-    sections += ["Every stage ran with this script, from a clean clone of nextflow-hf:", "", "```bash", recipe.strip()]
-    sections += ["```", "", "## Scores", ""]
+def model_card(
+    title: str,
+    summary: str,
+    recipes: Sequence[str],
+    reports: Sequence[str | Path],
+    pipeline_tag: str = "text-to-image",
+) -> str:
+    """The card: front matter (with the Hub's `pipeline_tag`), `summary`, the training command lines (`recipes`,
+    shell scripts in the order they ran) and each evaluation report (its markdown twin, `report.md` beside
+    `report.json`)."""
+    sections = [FRONT_MATTER.format(pipeline_tag=pipeline_tag), f"# {title}", "", summary.strip(), ""]
+    sections += ["## Training", ""]
+    scripts = "this script" if len(recipes) == 1 else "these scripts, in this order"
+    sections += [f"Every stage ran with {scripts}, from a clean clone of nextflow-hf:", ""]
+    for recipe in recipes:
+        sections += ["```bash", recipe.strip(), "```", ""]
+    sections += ["## Scores", ""]
     if not reports:
         sections.append("Not evaluated yet.")
     for report in reports:

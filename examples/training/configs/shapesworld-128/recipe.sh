@@ -1,18 +1,16 @@
 #!/usr/bin/env bash
 # The shipped checkpoint's training, stage by stage, on one machine (2 CPU cores here; one GPU runs the same files).
-# Each stage writes under outputs/shapesworld-128/ and the next reads it. Run from the repository root:
+# It starts from the shipped tokenizer (checkpoints/shapesworld-tokenizer, trained by tokenizer.sh, whose command
+# lines its card lists); each stage writes under outputs/shapesworld-128/ and the next reads it. Run from the
+# repository root:
 #   bash examples/training/configs/shapesworld-128/recipe.sh
 set -euo pipefail
 CONFIGS=examples/training/configs/shapesworld-128
 PYTHON=${PYTHON:-.venv/bin/python}
-# The tokenizer's refine stage and the decoder stages train in bf16 autocast; transformers allows that without a
-# GPU only with use_cpu, so on a GPU run `CPU_FLAGS= bash recipe.sh`.
+# The decoder stages train in bf16 autocast; transformers allows that without a GPU only with use_cpu, so on a GPU
+# run `CPU_FLAGS= bash recipe.sh`.
 CPU_FLAGS=${CPU_FLAGS---use_cpu true}
 
-$PYTHON examples/training/train_teacher.py $CONFIGS/teacher.yaml
-$PYTHON examples/training/train_tokenizer.py $CONFIGS/tokenizer_pixel.yaml
-$PYTHON examples/training/train_tokenizer.py $CONFIGS/tokenizer_joint.yaml
-$PYTHON examples/training/train_tokenizer.py $CONFIGS/tokenizer_refine.yaml $CPU_FLAGS
 $PYTHON examples/training/extract_codes.py $CONFIGS/extract_64.yaml
 $PYTHON examples/training/extract_codes.py $CONFIGS/extract.yaml
 $PYTHON examples/training/extract_codes.py $CONFIGS/extract_256.yaml
@@ -30,10 +28,10 @@ can afford many more."
 EVAL=outputs/shapesworld-128/eval
 export_checkpoint() {
     $PYTHON examples/training/export_checkpoint.py --model outputs/shapesworld-128/sft --output $CHECKPOINT \
-        --recipe $CONFIGS/recipe.sh --note "$NOTE" "$@"
+        --recipe $CONFIGS/tokenizer.sh $CONFIGS/recipe.sh --note "$NOTE" "$@"
 }
 export_checkpoint
-$PYTHON examples/evaluate_tokenizer.py --tokenizer outputs/shapesworld-128/tokenizer --size 256 \
+$PYTHON examples/evaluate_tokenizer.py --tokenizer checkpoints/shapesworld-tokenizer --size 256 \
     --per-category 50 --out $EVAL/tokenizer
 $PYTHON examples/evaluate_text_to_image.py --pipeline $CHECKPOINT --per-category 50 --out $EVAL/geneval
 $PYTHON examples/evaluate_qa.py --pipeline $CHECKPOINT --per-kind 50 --out $EVAL/qa

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The shipped checkpoint's decoder training on one GPU: the tokenizer comes from the shapesworld-128 recipe's
-# teacher and tokenizer stages (2 CPU cores, 128×128 images; at 256×256 its round trip is 32.4 dB with every shape
-# kept), then every decoder stage runs here: extraction at 128 and 256, alignment, a 128 → 256 curriculum, SFT,
+# The shipped checkpoint's decoder training on one GPU: the tokenizer is the shipped one
+# (checkpoints/shapesworld-tokenizer, trained by shapesworld-128/tokenizer.sh on 2 CPU cores at 128×128), then every
+# decoder stage runs here: extraction at 128 and 256, alignment, a 128 → 256 curriculum, SFT,
 # export and the evaluations. Run from the repository root:
 #   bash examples/training/configs/shapesworld-gpu/recipe.sh
 set -euo pipefail
@@ -9,13 +9,6 @@ CONFIGS=examples/training/configs/shapesworld-gpu
 PYTHON=${PYTHON:-python}
 OUTPUTS=outputs/shapesworld-gpu
 
-if [[ ! -d outputs/shapesworld-128/tokenizer ]]; then
-    CPU_CONFIGS=examples/training/configs/shapesworld-128
-    $PYTHON examples/training/train_teacher.py $CPU_CONFIGS/teacher.yaml
-    $PYTHON examples/training/train_tokenizer.py $CPU_CONFIGS/tokenizer_pixel.yaml
-    $PYTHON examples/training/train_tokenizer.py $CPU_CONFIGS/tokenizer_joint.yaml
-    $PYTHON examples/training/train_tokenizer.py $CPU_CONFIGS/tokenizer_refine.yaml
-fi
 $PYTHON examples/training/extract_codes.py $CONFIGS/extract_128.yaml
 $PYTHON examples/training/extract_codes.py $CONFIGS/extract_256.yaml
 $PYTHON examples/training/train_lm.py $CONFIGS/align.yaml
@@ -25,14 +18,14 @@ $PYTHON examples/training/train_lm.py $CONFIGS/sft.yaml
 
 CHECKPOINT=checkpoints/nextflow-shapesworld
 NOTE="Decoder trained on one NVIDIA H100 with this recipe; the tokenizer on 2 CPU cores at 128×128 \
-(examples/training/configs/shapesworld-128, stages teacher to tokenizer_refine)."
+(examples/training/configs/shapesworld-128/tokenizer.sh)."
 EVAL=$OUTPUTS/eval
 export_checkpoint() {
     $PYTHON examples/training/export_checkpoint.py --model $OUTPUTS/sft --output $CHECKPOINT \
-        --recipe $CONFIGS/recipe.sh --note "$NOTE" "$@"
+        --recipe examples/training/configs/shapesworld-128/tokenizer.sh $CONFIGS/recipe.sh --note "$NOTE" "$@"
 }
 export_checkpoint
-$PYTHON examples/evaluate_tokenizer.py --tokenizer outputs/shapesworld-128/tokenizer --size 256 \
+$PYTHON examples/evaluate_tokenizer.py --tokenizer checkpoints/shapesworld-tokenizer --size 256 \
     --per-category 50 --out $EVAL/tokenizer
 $PYTHON examples/evaluate_text_to_image.py --pipeline $CHECKPOINT --per-category 50 --out $EVAL/geneval
 $PYTHON examples/evaluate_qa.py --pipeline $CHECKPOINT --per-kind 50 --out $EVAL/qa
