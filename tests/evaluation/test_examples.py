@@ -1,5 +1,5 @@
-"""The evaluation examples and the quickstart run end to end: ground truth scores 1.0, a saved pipeline is drawn from
-and scored, a saved tokenizer's round trip is measured."""
+"""The evaluation examples, the quickstart and the tokenizer demo run end to end: ground truth scores 1.0, a saved
+pipeline is drawn from and scored, a saved tokenizer's round trip is measured and shown."""
 
 import json
 import re
@@ -78,3 +78,21 @@ def test_the_quickstart_draws_judges_and_writes_one_row_per_category(tmp_path, c
 def test_the_quickstart_names_a_folder_that_is_no_pipeline(tmp_path):
     with pytest.raises(SystemExit):
         load_example("quickstart.py").main(["--model", str(tmp_path)])
+
+
+def test_the_tokenizer_demo_shows_originals_above_reconstructions_and_measures_them(tmp_path, capsys):
+    NextFlowVQModel(tiny_vq_config()).save_pretrained(tmp_path / "tokenizer")
+    out = tmp_path / "sheet.png"
+    flags = ["--size", "32", "--per-category", "1", "--out", str(out)]
+    summary = load_example("tokenizer_round_trip.py").main(["--tokenizer", str(tmp_path / "tokenizer"), *flags])
+    printed = capsys.readouterr().out
+    assert "6 held-out scenes at 32×32" in printed
+    assert len(re.findall(r"dB +(found|missed) +\S", printed)) == 6
+    assert summary["psnr"] > 0 and 0.0 <= summary["captions_found"] <= 1.0
+    assert Image.open(out).size == (6 * 32, 2 * 32)
+
+
+def test_the_tokenizer_demo_names_a_folder_that_holds_no_tokenizer(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        load_example("tokenizer_round_trip.py").main(["--tokenizer", str(tmp_path)])
+    assert "holds no saved tokenizer" in capsys.readouterr().err
