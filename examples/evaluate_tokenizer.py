@@ -5,7 +5,7 @@ on for the same `--seed`, its `scene_seed`), and the ground-truth scenes of `--p
 GenEval category, whose reconstructions the detector judges against their captions: the ceiling of a decoder that
 draws with this tokenizer's codes. Results go to `--out` as JSON and a markdown table.
 
-    python examples/evaluate_tokenizer.py --tokenizer outputs/shapesworld-128/tokenizer --size 128 --seed 2
+    python examples/evaluate_tokenizer.py --tokenizer checkpoints/shapesworld-tokenizer --size 256 --per-category 50
 """
 
 import argparse
