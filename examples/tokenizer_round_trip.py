@@ -1,9 +1,9 @@
 """Tokenizer round trip: the shipped ShapesWorld tokenizer encodes held-out scenes into per-scale codes and back.
 
 Renders the ground-truth scenes of `--per-category` test-split captions per GenEval category (6 categories), encodes
-each into its multi-scale codes (12 scales at 256×256), decodes them, and prints each
-caption with the reconstruction's PSNR and whether the detector still finds the caption in it. Writes originals
-(top row) and reconstructions (bottom row) to `--out`. Runs on the CPU in well under a minute.
+each into its multi-scale codes (12 scales at 256×256), decodes them, and prints each caption with the
+reconstruction's PSNR and whether the detector still finds the caption in it. Writes originals (top row) and
+reconstructions (bottom row) to `--out`. Runs on the CPU in well under a minute.
 
     python examples/tokenizer_round_trip.py --out outputs/tokenizer_round_trip.png
 """
@@ -13,8 +13,8 @@ import statistics
 from collections.abc import Sequence
 from pathlib import Path
 
-import PIL.Image
 import torch
+from diffusers.utils import make_image_grid
 
 from nextflow_hf.evaluation import psnr, score_drawing
 from nextflow_hf.modeling import NextFlowVQModel
@@ -40,20 +40,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def contact_sheet(top: Sequence[PIL.Image.Image], bottom: Sequence[PIL.Image.Image]) -> PIL.Image.Image:
-    """`top` and `bottom` (same-sized images) side by side in two rows."""
-    width, height = top[0].size
-    sheet = PIL.Image.new("RGB", (width * len(top), height * 2), "white")
-    for column, (upper, lower) in enumerate(zip(top, bottom)):
-        sheet.paste(upper, (column * width, 0))
-        sheet.paste(lower, (column * width, height))
-    return sheet
-
-
 @torch.no_grad()
 def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     args = parse_args(argv)
-    model = NextFlowVQModel.from_pretrained(args.tokenizer, dtype=torch.float32).eval()
+    model = NextFlowVQModel.from_pretrained(args.tokenizer).eval()
     samples = sample_captions(args.per_category, "test", args.seed)
     originals = [render(sample.scene, args.size, args.size) for sample in samples]
     outputs = model(to_pixel_values(originals))
@@ -67,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         verdict = "found" if correct[-1] else "missed"
         print(f"  {scores[-1]:5.2f} dB  {verdict:6}  {sample.prompt.text}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    contact_sheet(originals, reconstructions).save(args.out)
+    make_image_grid(originals + reconstructions, rows=2, cols=len(originals)).save(args.out)
     summary = {"psnr": statistics.fmean(scores), "captions_found": sum(correct) / len(correct)}
     print(
         f"mean PSNR {summary['psnr']:.2f} dB; the detector finds the caption in {sum(correct)}/{len(correct)} "
