@@ -26,6 +26,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 from transformers import AutoTokenizer, Trainer, TrainingArguments, set_seed
 
 from nextflow_hf.modeling import NextFlowForConditionalGeneration, NextFlowVQModel
+from nextflow_hf.modeling.configuration_nextflow import VISION_INPUTS
 from nextflow_hf.shapesworld.vocabulary import shapesworld_tokenizer
 from nextflow_hf.training.arguments import parse_stage_arguments
 from nextflow_hf.training.callbacks import SkipNonFiniteStepsCallback, StopAfterStepsCallback
@@ -66,6 +67,13 @@ class LanguageModelArguments:
     tokenizer_path: str | None = field(default=None, metadata={"help": "text tokenizer; default ShapesWorld's"})
     caption_dropout: float = field(default=0.1, metadata={"help": "probability of an empty text-to-image caption"})
     scale_loss_alpha: float = field(default=0.9, metadata={"help": "α of the per-scale vision loss weight"})
+    vision_input: str | None = field(
+        default=None,
+        metadata={
+            "help": "what an image block reads: residual (the paper's) or accumulated (VAR's: the image drawn so "
+            "far); default: init_from's, else residual"
+        },
+    )
     max_tokens_per_row: int = field(default=2048, metadata={"help": "packing budget of one row"})
     preprocessing_num_workers: int | None = field(
         default=None, metadata={"help": "processes that write the task sequences (default: this one)"}
@@ -97,6 +105,8 @@ class LanguageModelArguments:
     def __post_init__(self) -> None:
         if isinstance(self.mixture, str):
             self.mixture = json.loads(self.mixture)
+        if self.vision_input not in (None, *VISION_INPUTS):
+            raise ValueError(f"vision_input must be one of {VISION_INPUTS}; got {self.vision_input!r}.")
         unknown = sorted(set(self.sdpa_backends or ()) - set(SDPA_BACKENDS))
         if unknown:
             raise ValueError(f"Unknown sdpa backend(s) {unknown}; choose among {sorted(SDPA_BACKENDS)}.")
@@ -113,6 +123,8 @@ def load_model(args: LanguageModelArguments, vq_path: str, text_vocab_size: int)
     if args.init_from is not None:
         model = NextFlowForConditionalGeneration.from_pretrained(args.init_from)
         model.config.scale_loss_alpha = args.scale_loss_alpha
+        if args.vision_input is not None:
+            model.config.vision_input = args.vision_input
         return model
     if vq_path is None:
         raise ValueError("The extraction names no trained tokenizer; a fresh decoder needs one (or pass init_from).")
@@ -121,7 +133,11 @@ def load_model(args: LanguageModelArguments, vq_path: str, text_vocab_size: int)
             args.text_model, vq_model=vq_path, scale_loss_alpha=args.scale_loss_alpha
         )
     return fresh_model(
-        args.model_preset, NextFlowVQModel.from_pretrained(vq_path), text_vocab_size, args.scale_loss_alpha
+        args.model_preset,
+        NextFlowVQModel.from_pretrained(vq_path),
+        text_vocab_size,
+        args.scale_loss_alpha,
+        vision_input=args.vision_input or "residual",
     )
 
 

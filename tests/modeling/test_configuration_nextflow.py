@@ -107,6 +107,11 @@ def test_vq_config_refuses_settings_that_cannot_work(settings, message):
         tiny_vq_config(**settings)
 
 
+def test_an_unknown_vision_input_is_refused_naming_the_choices():
+    with pytest.raises(ValueError, match="'residual', 'accumulated'.*'summed'"):
+        NextFlowConfig.tiny(vision_input="summed")
+
+
 def test_negative_scale_loss_alpha_is_refused():
     with pytest.raises(ValueError, match="scale_loss_alpha"):
         NextFlowConfig.tiny(scale_loss_alpha=-1.0)

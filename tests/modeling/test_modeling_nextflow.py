@@ -26,10 +26,13 @@ def generated_sequence(model, prompt: list[int], output) -> tuple[torch.Tensor, 
     return torch.cat([torch.tensor(prompt), span])[None], torch.tensor([list(layout.schedule[-1])])
 
 
+@pytest.mark.parametrize("vision_input", ["residual", "accumulated"])
 @pytest.mark.parametrize("attn_implementation", ["eager", "sdpa"])
 @pytest.mark.parametrize("level, aspect_ratio", [(16, 1.0), (32, 0.5)])
-def test_teacher_forced_logits_equal_the_per_scale_kv_cache_logits(attn_implementation, level, aspect_ratio):
-    model = tiny_nextflow()
+def test_teacher_forced_logits_equal_the_per_scale_kv_cache_logits(
+    attn_implementation, level, aspect_ratio, vision_input
+):
+    model = tiny_nextflow(vision_input=vision_input)
     model.set_attn_implementation(attn_implementation)
     output = model.generate_image(
         torch.tensor([PROMPT]),
@@ -45,6 +48,23 @@ def test_teacher_forced_logits_equal_the_per_scale_kv_cache_logits(attn_implemen
     teacher_forced = logits[len(PROMPT) : len(PROMPT) + num_targets, model.config.vision_token_offset :]
     incremental = torch.cat([scale_logits[0] for scale_logits in output.logits])
     torch.testing.assert_close(teacher_forced, incremental, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("context", [False, True])
+def test_each_block_reads_the_codes_of_its_scale_or_the_image_drawn_so_far(context):
+    residual, accumulated = tiny_nextflow(), tiny_nextflow(vision_input="accumulated")
+    layout = image_layout(residual, level=32, aspect_ratio=0.5, context=context)
+    codes = [grid[None] for grid in random_codes(layout, seed=3)]
+    vqmodel = residual.model.vqmodel
+    for block, grid in enumerate(layout.block_grids, start=1):
+        own_scale = F.interpolate(vqmodel.embed_codes(codes[block - 1]), size=grid, mode="bicubic")
+        drawn = vqmodel.codes_to_features(codes[:block], final_grid=layout.schedule[-1])
+        torch.testing.assert_close(residual.model.block_features(codes, layout, block), own_scale)
+        torch.testing.assert_close(
+            accumulated.model.block_features(codes, layout, block), F.adaptive_avg_pool2d(drawn, grid)
+        )
+    if context:  # the context block B_K reads the whole reconstruction, which the tokenizer decodes
+        torch.testing.assert_close(accumulated.model.block_features(codes, layout, layout.num_scales), drawn)
 
 
 def test_the_mask_lets_each_token_see_exactly_what_the_design_says():

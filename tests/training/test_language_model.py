@@ -17,8 +17,8 @@ from nextflow_hf.modeling import (
     tiny_vq_config,
 )
 from nextflow_hf.pipelines import NextFlowPipeline
-from nextflow_hf.training.extraction import write_extraction
-from nextflow_hf.training.language_model import set_trainable
+from nextflow_hf.training.extraction import tokenizer_fingerprint, write_extraction
+from nextflow_hf.training.language_model import fresh_model, set_trainable
 
 from ..scripts import load_example
 
@@ -65,6 +65,23 @@ def test_a_fresh_decoder_is_initialised_from_the_stage_seed(codes_dir, tmp_path)
 
     assert torch.equal(first_weights("a", "0"), first_weights("b", "0"))
     assert not torch.equal(first_weights("a", "0"), first_weights("c", "1"))
+
+
+def test_the_vision_input_of_a_fresh_decoder_is_set_by_the_stage_and_kept_by_the_next(codes_dir, tmp_path):
+    first = run_stage("align", codes_dir, tmp_path / "a", "--max_steps", "1", "--vision_input", "accumulated")
+    assert first.model.config.vision_input == "accumulated"
+    second = run_stage("pretrain", codes_dir, tmp_path / "b", "--max_steps", "1", "--init_from", str(tmp_path / "a"))
+    assert second.model.config.vision_input == "accumulated"
+    with pytest.raises(ValueError, match="vision_input must be one of .*'summed'"):
+        run_stage("align", codes_dir, tmp_path / "c", "--vision_input", "summed")
+
+
+def test_a_fresh_decoder_holds_a_tokenizer_shipped_in_half_precision_exactly_as_loaded(tmp_path):
+    NextFlowVQModel(tiny_vq_config()).half().save_pretrained(tmp_path / "tokenizer")
+    tokenizer = NextFlowVQModel.from_pretrained(tmp_path / "tokenizer")
+    model = fresh_model("tiny", tokenizer, NextFlowConfig.tiny().text_vocab_size, scale_loss_alpha=0.9)
+    assert model.model.vqmodel.dtype == torch.float32
+    assert tokenizer_fingerprint(model.model.vqmodel) == tokenizer_fingerprint(tokenizer)
 
 
 def test_alignment_trains_the_vision_path_and_vocabulary_rows_only():

@@ -134,6 +134,9 @@ class NextFlowVQConfig(PreTrainedConfig):
         return ScaleScheduleTable.from_config(self.scale_schedules, self.scale_levels)
 
 
+VISION_INPUTS = ("residual", "accumulated")
+
+
 @strict
 class NextFlowConfig(PreTrainedConfig):
     r"""
@@ -152,6 +155,9 @@ class NextFlowConfig(PreTrainedConfig):
         image_token_id (`int`, *optional*): the text token that holds an image's place in processor output
             (`<|image_pad|>` in Qwen's vocabulary); the model fills those positions with the image's codes.
         scale_loss_alpha (`float`): α of the per-scale vision loss weight (h·w)^-α; 0 gives plain cross-entropy.
+        vision_input (`str`): what block B_k reads. `"residual"` (the paper's): the codes of scale k alone,
+            bicubic-upsampled to the block's grid. `"accumulated"` (VAR's): the sum of the codes of scales 1..k,
+            bicubic-upsampled to the final grid, area-downsampled to the block's grid, i.e. the image drawn so far.
     """
 
     model_type = "nextflow"
@@ -165,6 +171,7 @@ class NextFlowConfig(PreTrainedConfig):
     text_vocab_size: int | None = None
     image_token_id: int | None = None
     scale_loss_alpha: float = 0.9
+    vision_input: str = "residual"
     tie_word_embeddings: bool = False
 
     def __post_init__(self, **kwargs: Any) -> None:
@@ -174,6 +181,8 @@ class NextFlowConfig(PreTrainedConfig):
         self.text_config.vocab_size = self.vocab_size
         if self.scale_loss_alpha < 0:
             raise ValueError(f"scale_loss_alpha must be >= 0; got {self.scale_loss_alpha}.")
+        if self.vision_input not in VISION_INPUTS:
+            raise ValueError(f"vision_input must be one of {VISION_INPUTS}; got {self.vision_input!r}.")
         if self.image_token_id is not None and not 0 <= self.image_token_id < self.text_vocab_size:
             raise ValueError(
                 f"image_token_id {self.image_token_id} must be a text token id in [0, {self.text_vocab_size})."

@@ -167,7 +167,7 @@ class NextFlowModel(NextFlowPreTrainedModel):
         super().__init__(config)
         hidden_size = config.text_config.hidden_size
         self.language_model = Qwen2_5_VLTextModel._from_config(config.text_config)
-        self.vqmodel = NextFlowVQModel._from_config(config.vq_config)
+        self.vqmodel = NextFlowVQModel._from_config(config.vq_config, dtype=torch.float32)  # fp32 as when loaded
         self.vision_adapter = NextFlowVisionAdapter(config.vq_config.code_dim, hidden_size)
         self.scale_embedding = nn.Embedding(config.vq_config.scale_table.num_steps, hidden_size)
         self.post_init()
@@ -226,14 +226,28 @@ class NextFlowModel(NextFlowPreTrainedModel):
         hidden_size = self.config.text_config.hidden_size
         return sinusoidal_embedding(num_scales, hidden_size, self.scale_embedding.weight.device).to(dtype)
 
-    def embed_block(self, codes: torch.LongTensor, grid: Grid, block: int, num_scales: int) -> torch.Tensor:
-        """Input embeddings of block `block` (1-based) from the `(n, h, w)` code grids of scale `block`: codebook
-        vectors, bicubic-upsampled to `grid`, through the adapter, plus the scale and scale-count embeddings.
+    def block_features(self, codes: Sequence[torch.LongTensor], layout: ImageLayout, block: int) -> torch.Tensor:
+        """What block `block` (1-based) reads, `(n, code_dim, h, w)` on its grid, from the `(n, h, w)` code grids of
+        scales 1..`block` (`config.vision_input`): the codes of scale `block` alone, bicubic-upsampled (residual),
+        or the image drawn so far, area-downsampled (accumulated)."""
+        grid = layout.block_grids[block - 1]
+        if self.config.vision_input == "residual":
+            return resize_features(self.vqmodel.embed_codes(codes[block - 1]), grid, "bicubic")
+        drawn = self.vqmodel.codes_to_features(codes[:block], final_grid=layout.schedule[-1])
+        return resize_features(drawn, grid, "area")
+
+    def embed_block(self, codes: Sequence[torch.LongTensor], layout: ImageLayout, block: int) -> torch.Tensor:
+        """Input embeddings of block `block` (1-based) from the `(n, h, w)` code grids of scales 1..`block`: their
+        features (`block_features`) through the adapter, plus the scale and scale-count embeddings.
         Returns `(n, grid_h · grid_w, hidden)`."""
-        features = resize_features(self.vqmodel.embed_codes(codes), grid, "bicubic")
+        features = self.block_features(codes, layout, block)
         dtype = self.vision_adapter.linear_in.weight.dtype
         hidden = self.vision_adapter(features.flatten(2).transpose(1, 2).to(dtype))
-        return hidden + self.scale_embedding.weight[block - 1] + self.scale_count_embedding(num_scales, hidden.dtype)
+        return (
+            hidden
+            + self.scale_embedding.weight[block - 1]
+            + self.scale_count_embedding(layout.num_scales, hidden.dtype)
+        )
 
     def embed_inputs(self, input_ids: torch.LongTensor, spans: Sequence[ImageSpan]) -> torch.Tensor:
         """Token embeddings, with every image block replaced by its vision embedding and the scale-count embedding
@@ -249,13 +263,12 @@ class NextFlowModel(NextFlowPreTrainedModel):
             positions = starts[:, None] + torch.arange(1, layout.num_block_tokens + 1, device=input_ids.device)
             block_ids = input_ids[rows[:, None], positions]
             self._check_block_ids(block_ids, group)
-            blocks, cursor = [], 0
+            codes, cursor = [], 0
             for block, grid in enumerate(layout.block_grids, start=1):
-                size = grid[0] * grid[1]
                 source = layout.source_index(block).to(input_ids.device) + cursor
-                codes = (block_ids[:, source] - offset).view(len(group), *layout.schedule[block - 1])
-                blocks.append(self.embed_block(codes, grid, block, layout.num_scales))
-                cursor += size
+                codes.append((block_ids[:, source] - offset).view(len(group), *layout.schedule[block - 1]))
+                cursor += grid[0] * grid[1]
+            blocks = [self.embed_block(codes, layout, block) for block in range(1, len(codes) + 1)]
             vision = torch.cat(blocks, dim=1).to(inputs_embeds.dtype)
             inputs_embeds = inputs_embeds.index_put((rows[:, None], positions), vision)
             boi = inputs_embeds[rows, starts] + self.scale_count_embedding(layout.num_scales, inputs_embeds.dtype)
@@ -707,10 +720,9 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
             stop = callback_on_scale_end is not None and callback_on_scale_end(scale, image_tokens)
             if stop or scale == len(schedule) - 1:
                 break
-            tokens = image_tokens[-1]
             block = scale + 1
-            codes = tokens.repeat(2, 1, 1) if guidance_scale > 1 else tokens
-            embeds = self.model.embed_block(codes, layout.block_grids[scale], block, layout.num_scales)
+            codes = [tokens.repeat(2, 1, 1) for tokens in image_tokens] if guidance_scale > 1 else image_tokens
+            embeds = self.model.embed_block(codes, layout, block)
             mask = torch.cat([mask, mask.new_ones((mask.shape[0], embeds.shape[1]))], dim=1)
             positions = self._block_positions(layout, block, boi_time)
             hidden = self._decode_block(embeds.to(self.dtype), mask, positions, cache)

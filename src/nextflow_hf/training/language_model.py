@@ -45,9 +45,14 @@ STAGES = ("alignment", "pretraining", "sft")
 
 
 def fresh_model(
-    preset: str, vq_model: NextFlowVQModel, text_vocab_size: int, scale_loss_alpha: float
+    preset: str,
+    vq_model: NextFlowVQModel,
+    text_vocab_size: int,
+    scale_loss_alpha: float,
+    vision_input: str = "residual",
 ) -> NextFlowForConditionalGeneration:
-    """A new decoder of `preset`'s shape around a trained tokenizer, for a text vocabulary of `text_vocab_size`."""
+    """A new decoder of `preset`'s shape around a trained tokenizer, for a text vocabulary of `text_vocab_size`;
+    `vision_input` is what its image blocks read (`NextFlowConfig.vision_input`)."""
     if preset not in MODEL_PRESETS:
         raise ValueError(f"Unknown model preset {preset!r}; expected one of {sorted(MODEL_PRESETS)}.")
     shape = MODEL_PRESETS[preset]()
@@ -59,6 +64,7 @@ def fresh_model(
         text_vocab_size=text_vocab_size,
         image_token_id=shape.image_token_id,
         scale_loss_alpha=scale_loss_alpha,
+        vision_input=vision_input,
     )
     model = NextFlowForConditionalGeneration(config)
     model.model.vqmodel.load_state_dict(vq_model.state_dict())
