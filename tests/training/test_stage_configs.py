@@ -1,7 +1,7 @@
 """The stage files of the ShapesWorld recipes (`configs/shapesworld-128`, the CPU one with the tokenizer stages in
-`tokenizer.sh` and the ablations; `configs/shapesworld-gpu`, the decoder on one GPU): every one parses with its
-script's arguments, and every file the recipe, tokenizer and ablation scripts name exists; so do the scripts'
-export and evaluation command lines."""
+`tokenizer.sh`, the ablations and the vision-input comparison; `configs/shapesworld-gpu`, the decoder on one GPU):
+every one parses with its script's arguments, and every file the recipe, tokenizer, ablation and comparison scripts
+name exists; so do the scripts' export and evaluation command lines."""
 
 import re
 import shlex
@@ -37,9 +37,11 @@ def recipe_text(folder: Path) -> str:
 
 
 def stage_commands(folder: Path) -> list[tuple[str, str]]:
-    """(script, stage file) of every training command in the folder's recipe (`recipe_text`) and ablation.sh (if
-    any), with ablation.sh's loop over `$run` unrolled."""
+    """(script, stage file) of every training command in the folder's recipe (`recipe_text`), ablation.sh (if any),
+    with its loop over `$run` unrolled, and vision_input.sh (if any)."""
     commands = COMMAND.findall(recipe_text(folder))
+    if (folder / "vision_input.sh").exists():
+        commands += COMMAND.findall((folder / "vision_input.sh").read_text())
     if (folder / "ablation.sh").exists():
         ablation = (folder / "ablation.sh").read_text()
         runs = LOOP.search(ablation).group(1).split()

@@ -14,14 +14,8 @@ CPU_FLAGS=${CPU_FLAGS---use_cpu true}
 RUNS=outputs/shapesworld-128/vision-input
 ARMS=(residual accumulated)
 
-train_side_by_side() {  # $1: the stage-file suffix of the phase
-    local pids=()
-    for arm in "${ARMS[@]}"; do
-        OMP_NUM_THREADS=1 $PYTHON examples/training/train_lm.py $CONFIGS/vision_input_$arm$1.yaml $CPU_FLAGS \
-            > $RUNS/$arm$1.log 2>&1 &
-        pids+=($!)
-    done
-    for pid in "${pids[@]}"; do wait "$pid"; done
+wait_for() {  # the background jobs $@, failing if one failed
+    for pid in "$@"; do wait "$pid"; done
 }
 
 score() {  # $1: the run folder of an arm
@@ -38,8 +32,18 @@ score() {  # $1: the run folder of an arm
 $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128.yaml
 $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_more.yaml
 mkdir -p $RUNS
-train_side_by_side ""
-train_side_by_side _continued
+OMP_NUM_THREADS=1 $PYTHON examples/training/train_lm.py $CONFIGS/vision_input_residual.yaml $CPU_FLAGS \
+    > $RUNS/residual.log 2>&1 &
+residual=$!
+OMP_NUM_THREADS=1 $PYTHON examples/training/train_lm.py $CONFIGS/vision_input_accumulated.yaml $CPU_FLAGS \
+    > $RUNS/accumulated.log 2>&1 &
+wait_for $residual $!
+OMP_NUM_THREADS=1 $PYTHON examples/training/train_lm.py $CONFIGS/vision_input_residual_continued.yaml $CPU_FLAGS \
+    > $RUNS/residual-continued.log 2>&1 &
+residual=$!
+OMP_NUM_THREADS=1 $PYTHON examples/training/train_lm.py $CONFIGS/vision_input_accumulated_continued.yaml $CPU_FLAGS \
+    > $RUNS/accumulated-continued.log 2>&1 &
+wait_for $residual $!
 for arm in "${ARMS[@]}"; do
     score $arm
     score $arm-continued
