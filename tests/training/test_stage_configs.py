@@ -1,7 +1,8 @@
 """The stage files of the ShapesWorld recipes (`configs/shapesworld-128`, the CPU one with the tokenizer stages in
-`tokenizer.sh`, the ablations and the vision-input comparison; `configs/shapesworld-gpu`, the decoder on one GPU):
-every one parses with its script's arguments, and every file the recipe, tokenizer, ablation and comparison scripts
-name exists; so do the scripts' export and evaluation command lines."""
+`tokenizer.sh`, the ablations, the vision-input comparison and the longer 128-level decoder run;
+`configs/shapesworld-gpu`, the decoder on one GPU): every one parses with its script's arguments, and every file the
+recipe, tokenizer, ablation and comparison scripts name exists; so do the scripts' export and evaluation command
+lines."""
 
 import re
 import shlex
@@ -16,6 +17,7 @@ from ..scripts import load_example
 
 CONFIGS = Path(__file__).parents[2] / "examples" / "training" / "configs"
 RECIPES = [CONFIGS / "shapesworld-128", CONFIGS / "shapesworld-gpu"]
+SINGLE_RUN_SCRIPTS = ["vision_input.sh", "decoder_128.sh"]
 SCRIPTS = {
     "train_teacher.py": ("TeacherArguments", True),
     "train_tokenizer.py": ("TokenizerArguments", True),
@@ -38,10 +40,11 @@ def recipe_text(folder: Path) -> str:
 
 def stage_commands(folder: Path) -> list[tuple[str, str]]:
     """(script, stage file) of every training command in the folder's recipe (`recipe_text`), ablation.sh (if any),
-    with its loop over `$run` unrolled, and vision_input.sh (if any)."""
+    with its loop over `$run` unrolled, and the `SINGLE_RUN_SCRIPTS` it has."""
     commands = COMMAND.findall(recipe_text(folder))
-    if (folder / "vision_input.sh").exists():
-        commands += COMMAND.findall((folder / "vision_input.sh").read_text())
+    for script in SINGLE_RUN_SCRIPTS:
+        if (folder / script).exists():
+            commands += COMMAND.findall((folder / script).read_text())
     if (folder / "ablation.sh").exists():
         ablation = (folder / "ablation.sh").read_text()
         runs = LOOP.search(ablation).group(1).split()
