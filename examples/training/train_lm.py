@@ -197,6 +197,10 @@ def main(args: list[str] | None = None) -> Trainer:
         trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
     if trainer.is_world_process_zero():
         save_atomically(training_args.output_dir, model, processor)
+    # Every process waits for the save, then leaves the process group: a rank that exits while others still hold it
+    # can abort at teardown ("terminate called without an active exception").
+    trainer.accelerator.wait_for_everyone()
+    trainer.accelerator.end_training()
     return trainer
 
 
