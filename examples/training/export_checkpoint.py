@@ -20,7 +20,7 @@ from transformers import GenerationConfig
 
 from nextflow_hf.modeling import NextFlowForConditionalGeneration, NextFlowProcessor
 from nextflow_hf.pipelines import NextFlowPipeline
-from nextflow_hf.training.checkpoints import save_with_card
+from nextflow_hf.training.checkpoints import model_and_processor_folders, save_with_card
 from nextflow_hf.training.model_card import model_card
 
 DTYPES = {"float16": torch.float16, "bfloat16": torch.bfloat16}
@@ -46,14 +46,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--title", default="NextFlow ShapesWorld")
     parser.add_argument("--note", default="", help="a paragraph for the card: how and where it was trained, and why")
     return parser.parse_args(argv)
-
-
-def model_and_processor_folders(folder: Path) -> tuple[Path, Path]:
-    """Where the model and the processor of `folder` are: the folder itself for a training stage's output, its
-    `model/` and `processor/` for an exported pipeline (which has a `model_index.json`)."""
-    if (folder / "model_index.json").is_file():
-        return folder / "model", folder / "processor"
-    return folder, folder
 
 
 def main(argv: Sequence[str] | None = None) -> Path:

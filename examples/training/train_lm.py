@@ -22,6 +22,7 @@ import json
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
+import torch
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from transformers import AutoTokenizer, Trainer, TrainingArguments, set_seed
 
@@ -30,7 +31,7 @@ from nextflow_hf.modeling.configuration_nextflow import VISION_INPUTS
 from nextflow_hf.shapesworld.vocabulary import shapesworld_tokenizer
 from nextflow_hf.training.arguments import parse_stage_arguments
 from nextflow_hf.training.callbacks import SkipNonFiniteStepsCallback, StopAfterStepsCallback
-from nextflow_hf.training.checkpoints import save_atomically
+from nextflow_hf.training.checkpoints import model_and_processor_folders, save_atomically
 from nextflow_hf.training.extraction import check_tokenizer, load_extraction_info
 from nextflow_hf.training.language_model import (
     build_processor,
@@ -59,7 +60,10 @@ class LanguageModelArguments:
         default_factory=lambda: {"text_to_image": 1.0},
         metadata={"help": "sequence task → sampling weight (JSON on the command line: '{\"text_to_image\": 1}')"},
     )
-    init_from: str | None = field(default=None, metadata={"help": "a NextFlow checkpoint (a previous stage)"})
+    init_from: str | None = field(
+        default=None,
+        metadata={"help": "a NextFlow checkpoint: a previous stage's output, or an exported (shipped) pipeline folder"},
+    )
     model_preset: str = field(
         default="shapesworld", metadata={"help": "shape of a fresh decoder: shapesworld, shapesworld-large, tiny"}
     )
@@ -121,7 +125,9 @@ class LanguageModelArguments:
 def load_model(args: LanguageModelArguments, vq_path: str, text_vocab_size: int) -> NextFlowForConditionalGeneration:
     """The previous stage's model, a text model with the tokenizer, or a fresh decoder with the tokenizer."""
     if args.init_from is not None:
-        model = NextFlowForConditionalGeneration.from_pretrained(args.init_from)
+        # fp32 master weights, also from a checkpoint shipped in half precision; bf16 is autocast's business.
+        model_folder, _ = model_and_processor_folders(args.init_from)
+        model = NextFlowForConditionalGeneration.from_pretrained(model_folder, dtype=torch.float32)
         model.config.scale_loss_alpha = args.scale_loss_alpha
         if args.vision_input is not None:
             model.config.vision_input = args.vision_input

@@ -137,6 +137,17 @@ def test_a_stage_stopped_early_saves_its_model_at_that_step(codes_dir, stages, t
     torch.testing.assert_close(saved.lm_head.weight, trainer.model.lm_head.weight, rtol=0, atol=0)
 
 
+def test_a_stage_starts_from_an_exported_half_precision_checkpoint_in_full_precision(stages, tmp_path):
+    recipe = tmp_path / "recipe.sh"
+    recipe.write_text("python examples/training/train_lm.py pretrain.yaml\n")
+    arguments = ["--model", str(stages["root"] / "pretrain"), "--output", str(tmp_path / "shipped")]
+    shipped = load_example("training/export_checkpoint.py").main([*arguments, "--recipe", str(recipe)])
+    model = train_lm.load_model(train_lm.LanguageModelArguments(init_from=str(shipped)), None, 0)
+    half = NextFlowForConditionalGeneration.from_pretrained(shipped / "model", dtype=torch.float16)
+    assert model.dtype == torch.float32
+    torch.testing.assert_close(model.lm_head.weight, half.lm_head.weight.float(), rtol=0, atol=0)
+
+
 def test_rows_longer_than_the_context_are_refused_before_packing_unless_the_context_is_raised(
     codes_dir, stages, tmp_path
 ):

@@ -13,6 +13,15 @@ class Savable(Protocol):
     def save_pretrained(self, save_directory: str | os.PathLike, **kwargs) -> None: ...
 
 
+def model_and_processor_folders(folder: str | os.PathLike) -> tuple[Path, Path]:
+    """Where the model and the processor of `folder` are: the folder itself for a training stage's output, its
+    `model/` and `processor/` for an exported pipeline (which has a `model_index.json`)."""
+    folder = Path(folder)
+    if (folder / "model_index.json").is_file():
+        return folder / "model", folder / "processor"
+    return folder, folder
+
+
 def save_atomically(output_dir: str | os.PathLike, *parts: Savable) -> Path:
     """Saves every part (model, processor, tokenizer, …) into a temporary folder beside `output_dir`, then moves each
     file in with an atomic rename; until the last rename the previous files (e.g. Trainer checkpoints) stay intact."""
