@@ -18,6 +18,7 @@ from pathlib import Path
 import PIL.Image
 import torch
 
+from nextflow_hf.cli import top_k_option
 from nextflow_hf.evaluation import GenEvalMetric, write_report
 from nextflow_hf.pipelines import NextFlowPipeline
 from nextflow_hf.shapesworld import render, sample_captions
@@ -34,7 +35,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--level", type=int, default=None, help="image level of the pipeline (default: its own)")
     parser.add_argument("--batch-size", type=int, default=8, help="prompts per pipeline call")
     parser.add_argument("--guidance-scale", type=float, default=None, help="CFG scale (default: the model's)")
-    parser.add_argument("--top-k", type=int, default=None, help="top-k of code sampling (default: the model's)")
+    parser.add_argument(
+        "--top-k",
+        type=top_k_option,
+        default=None,
+        help="top-k of code sampling, one or one per scale (default: the model's)",
+    )
     parser.add_argument("--device", default=None, help="torch device (default: cuda when available, else cpu)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("outputs/evaluation/text_to_image"))

@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 from transformers import GenerationConfig
 
+from nextflow_hf.cli import top_k_option
 from nextflow_hf.modeling import NextFlowForConditionalGeneration, NextFlowProcessor
 from nextflow_hf.pipelines import NextFlowPipeline
 from nextflow_hf.training.checkpoints import model_and_processor_folders, save_with_card
@@ -38,7 +39,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--output", type=Path, required=True, help="the checkpoint folder to write (replaced)")
     parser.add_argument("--dtype", choices=sorted(DTYPES), default="float16")
     parser.add_argument("--guidance-scale", type=float, default=3.0, help="default classifier-free guidance")
-    parser.add_argument("--top-k", type=int, default=0, help="default top-k of image sampling (0: off)")
+    parser.add_argument(
+        "--top-k", type=top_k_option, default=0, help="default top-k of image sampling, one or one per scale (0: off)"
+    )
     parser.add_argument(
         "--recipe", type=Path, nargs="+", required=True, help="the shell scripts of training command lines, in order"
     )

@@ -14,6 +14,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from nextflow_hf.cli import top_k_option
 from nextflow_hf.evaluation import write_report
 from nextflow_hf.evaluation.forced_scales import forced_scale_results
 from nextflow_hf.pipelines import NextFlowPipeline
@@ -28,7 +29,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--split", choices=("train", "test"), default="train")
     parser.add_argument("--level", type=int, default=None, help="image level (default: the pipeline's)")
     parser.add_argument("--guidance-scale", type=float, default=None, help="CFG scale (default: the model's)")
-    parser.add_argument("--top-k", type=int, default=None, help="top-k of code sampling (default: the model's)")
+    parser.add_argument(
+        "--top-k",
+        type=top_k_option,
+        default=None,
+        help="top-k of code sampling, one or one per scale (default: the model's)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("outputs/evaluation/forced_scales"))
     args = parser.parse_args(argv)

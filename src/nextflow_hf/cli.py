@@ -45,6 +45,20 @@ class UsageError(Exception):
 # ----- the parser -----
 
 
+def top_k_option(text: str) -> int | list[int]:
+    """`--top-k` of the command lines: one k for every scale (`8`), or one per scale (`0,0,0,0,0,0,1,1`: sample the
+    layout, take the most likely codes at the two finest scales of the 128 level)."""
+    try:
+        values = [int(value) for value in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"top-k must be one integer or integers separated by commas, one per scale (e.g. 0,0,1); got {text!r}"
+        ) from None
+    if any(value < 0 for value in values):
+        raise argparse.ArgumentTypeError(f"top-k values must be 0 (off) or more; got {text!r}")
+    return values[0] if len(values) == 1 else values
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `nextflow-hf` parser: one subparser per command, each with `run` set to its function."""
     common = argparse.ArgumentParser(add_help=False)
@@ -77,7 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     image_options.add_argument("--height", type=int, default=None, help="image height in pixels (a size of the table)")
     image_options.add_argument("--width", type=int, default=None, help="image width in pixels (a size of the table)")
     image_options.add_argument("--temperature", type=float, default=None, help="sampling temperature of image tokens")
-    image_options.add_argument("--top-k", type=int, default=None, help="sample image tokens among the k most likely")
+    image_options.add_argument(
+        "--top-k",
+        type=top_k_option,
+        default=None,
+        help="sample image tokens among the k most likely: one k, or one per scale separated by commas (0: off)",
+    )
     image_options.add_argument("--top-p", type=float, default=None, help="nucleus sampling of image tokens")
 
     parser = argparse.ArgumentParser(prog=PROG, description="NextFlow: one decoder for text and images.")

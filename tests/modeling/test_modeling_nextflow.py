@@ -443,6 +443,29 @@ def test_sampling_knobs_reach_the_codes(sampling):
         assert torch.equal(greedy_tokens, sampled_tokens)
 
 
+def test_sampling_settings_may_differ_per_scale():
+    model = tiny_nextflow()
+
+    def draw(**sampling):
+        generator = torch.Generator().manual_seed(0)
+        return model.generate_image(
+            torch.tensor([PROMPT]), level=32, generator=generator, output_logits=True, **sampling
+        )
+
+    sampled = draw()
+    num_scales = len(sampled.image_tokens)
+    finest_greedy = draw(top_k=[0] * (num_scales - 2) + [1, 1])
+    for scale in range(num_scales - 2):
+        assert torch.equal(finest_greedy.image_tokens[scale], sampled.image_tokens[scale])
+    for scale in (num_scales - 2, num_scales - 1):
+        most_likely = finest_greedy.logits[scale].argmax(-1).view_as(finest_greedy.image_tokens[scale])
+        assert torch.equal(finest_greedy.image_tokens[scale], most_likely)
+    with pytest.raises(
+        ValueError, match=rf"top_k has 2 values \[1, 1\]; give one value, or one per scale \({num_scales}"
+    ):
+        draw(top_k=[1, 1])
+
+
 @pytest.mark.parametrize("sampling", [dict(top_k=1), dict(top_p=1e-6), dict(temperature=1e-4)])
 def test_image_sampling_defaults_come_from_the_generation_configs_image_fields(sampling):
     model = tiny_nextflow()

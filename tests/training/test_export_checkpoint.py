@@ -86,3 +86,10 @@ def test_an_exported_checkpoint_is_re_exported_in_place_with_reports_and_new_def
     assert "| overall | 0.500 |" in (folder / "README.md").read_text()
     assert pipe.model.generation_config.image_top_k == 5
     assert all(torch.equal(value, weights_before[name]) for name, value in pipe.model.state_dict().items())
+
+
+def test_a_per_scale_top_k_default_is_kept_and_used(trained):
+    folder = export(trained, "--top-k", "0,0,1,1")
+    pipe = NextFlowPipeline.from_pretrained(folder)
+    assert pipe.model.generation_config.image_top_k == [0, 0, 1, 1]
+    assert pipe("a red circle", generator=torch.Generator().manual_seed(0)).images[0].size == (16, 16)

@@ -637,9 +637,9 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
         level: int | None = None,
         aspect_ratio: float = 1.0,
         guidance_scale: float | None = None,
-        temperature: float | None = None,
-        top_k: int | None = None,
-        top_p: float | None = None,
+        temperature: float | Sequence[float] | None = None,
+        top_k: int | Sequence[int] | None = None,
+        top_p: float | Sequence[float] | None = None,
         do_sample: bool = True,
         num_images_per_prompt: int = 1,
         generator: torch.Generator | Sequence[torch.Generator] | None = None,
@@ -658,9 +658,11 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
             aspect_ratio: height / width; the nearest bucket of the table is used.
             guidance_scale: CFG scale g (1 disables guidance); it ramps linearly from 1 at the first scale to g at
                 the last (VAR). Defaults to `generation_config.guidance_scale`, else 1.
-            temperature, top_k, top_p: per-token sampling over the K codes; defaults from `generation_config`'s
-                `image_temperature`, `image_top_k`, `image_top_p` (not its text fields: text stays greedy, and
-                `GenerationConfig` refuses text sampling settings without `do_sample`).
+            temperature, top_k, top_p: per-token sampling over the K codes, each one value for every scale or a
+                sequence of one per scale (as Infinity's per-scale lists: e.g. `top_k=[0] * 6 + [1, 1]` samples the
+                layout and takes the most likely codes at the two finest scales); defaults from
+                `generation_config`'s `image_temperature`, `image_top_k`, `image_top_p` (not its text fields: text
+                stays greedy, and `GenerationConfig` refuses text sampling settings without `do_sample`).
             do_sample: sample (default) or take the most likely code.
             num_images_per_prompt: images per prompt, rows `[p0, p0, …, p1, …]`.
             generator: a `torch.Generator`, or one per output image so that every image is reproducible on its own
@@ -682,9 +684,10 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
             input_ids, attention_mask = input_ids[:, :-1], attention_mask[:, :-1]
         guidance_scale = guidance_scale if guidance_scale is not None else (gen_config.guidance_scale or 1.0)
         warpers = self._image_logits_warpers(
-            temperature if temperature is not None else getattr(gen_config, "image_temperature", None),
-            top_k if top_k is not None else getattr(gen_config, "image_top_k", None),
-            top_p if top_p is not None else getattr(gen_config, "image_top_p", None),
+            len(schedule),
+            temperature=temperature if temperature is not None else getattr(gen_config, "image_temperature", None),
+            top_k=top_k if top_k is not None else getattr(gen_config, "image_top_k", None),
+            top_p=top_p if top_p is not None else getattr(gen_config, "image_top_p", None),
         )
         batch = input_ids.shape[0] * num_images_per_prompt
         generators = self._per_image_generators(generator, batch)
@@ -715,7 +718,7 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
             if output_logits:
                 logits_per_scale.append(logits[:batch])
             scores = self._guide(logits, guidance_scale, scale, len(schedule))
-            tokens = _sample(warpers(None, scores.flatten(0, 1)), do_sample, generators).view(batch, *grid)
+            tokens = _sample(warpers[scale](None, scores.flatten(0, 1)), do_sample, generators).view(batch, *grid)
             image_tokens.append(tokens)
             stop = callback_on_scale_end is not None and callback_on_scale_end(scale, image_tokens)
             if stop or scale == len(schedule) - 1:
@@ -792,14 +795,31 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
         return guided.view(half, tokens, codes)
 
     @staticmethod
-    def _image_logits_warpers(temperature: float | None, top_k: int | None, top_p: float | None) -> LogitsProcessorList:
-        warpers = LogitsProcessorList()
-        if temperature is not None and temperature != 1.0:
-            warpers.append(TemperatureLogitsWarper(temperature))
-        if top_k:
-            warpers.append(TopKLogitsWarper(top_k))
-        if top_p is not None and top_p < 1.0:
-            warpers.append(TopPLogitsWarper(top_p))
+    def _image_logits_warpers(
+        num_scales: int,
+        temperature: float | Sequence[float] | None,
+        top_k: int | Sequence[int] | None,
+        top_p: float | Sequence[float] | None,
+    ) -> list[LogitsProcessorList]:
+        """The sampling warpers of each scale; every setting is one value for every scale or one per scale."""
+        per_scale = {}
+        for name, value in {"temperature": temperature, "top_k": top_k, "top_p": top_p}.items():
+            if isinstance(value, Sequence) and len(value) != num_scales:
+                raise ValueError(
+                    f"{name} has {len(value)} values {list(value)}; give one value, or one per scale ({num_scales} at "
+                    "this level and aspect ratio)."
+                )
+            per_scale[name] = list(value) if isinstance(value, Sequence) else [value] * num_scales
+        warpers = []
+        for temperature, top_k, top_p in zip(per_scale["temperature"], per_scale["top_k"], per_scale["top_p"]):
+            scale_warpers = LogitsProcessorList()
+            if temperature is not None and temperature != 1.0:
+                scale_warpers.append(TemperatureLogitsWarper(temperature))
+            if top_k:
+                scale_warpers.append(TopKLogitsWarper(top_k))
+            if top_p is not None and top_p < 1.0:
+                scale_warpers.append(TopPLogitsWarper(top_p))
+            warpers.append(scale_warpers)
         return warpers
 
     @staticmethod

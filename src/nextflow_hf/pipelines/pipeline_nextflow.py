@@ -8,7 +8,7 @@ imports nothing from `nextflow_hf`, so a saved pipeline folder carries it and lo
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -243,9 +243,9 @@ class NextFlowPipeline(NextFlowBasePipeline):
         height: int | None = None,
         width: int | None = None,
         guidance_scale: float | None = None,
-        top_k: int | None = None,
-        top_p: float | None = None,
-        temperature: float | None = None,
+        top_k: int | Sequence[int] | None = None,
+        top_p: float | Sequence[float] | None = None,
+        temperature: float | Sequence[float] | None = None,
         num_images_per_prompt: int = 1,
         generator: torch.Generator | list[torch.Generator] | None = None,
         output_type: str = "pil",
@@ -261,7 +261,7 @@ class NextFlowPipeline(NextFlowBasePipeline):
                 bucket); or give `height` and `width` in pixels, which must be a bucket size.
             guidance_scale: CFG scale (1 = off), ramped linearly from 1 at the first scale; defaults to the model's
                 generation config.
-            top_k, top_p, temperature: per-token sampling over the codes.
+            top_k, top_p, temperature: per-token sampling over the codes; one value, or one per scale.
             num_images_per_prompt: images per prompt.
             generator: one `torch.Generator`, or one per image (then each image is reproducible on its own).
             output_type: `"pil"`, `"np"` or `"pt"`.
@@ -304,9 +304,9 @@ class NextFlowEditPipeline(NextFlowBasePipeline):
         height: int | None = None,
         width: int | None = None,
         guidance_scale: float | None = None,
-        top_k: int | None = None,
-        top_p: float | None = None,
-        temperature: float | None = None,
+        top_k: int | Sequence[int] | None = None,
+        top_p: float | Sequence[float] | None = None,
+        temperature: float | Sequence[float] | None = None,
         num_images_per_prompt: int = 1,
         generator: torch.Generator | list[torch.Generator] | None = None,
         output_type: str = "pil",
@@ -365,9 +365,9 @@ class NextFlowInterleavedPipeline(NextFlowBasePipeline):
         level: int | None = None,
         aspect_ratio: float | None = None,
         guidance_scale: float | None = None,
-        top_k: int | None = None,
-        top_p: float | None = None,
-        temperature: float | None = None,
+        top_k: int | Sequence[int] | None = None,
+        top_p: float | Sequence[float] | None = None,
+        temperature: float | Sequence[float] | None = None,
         do_sample: bool = False,
         generator: torch.Generator | None = None,
         output_type: str = "pil",
