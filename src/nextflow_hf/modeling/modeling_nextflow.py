@@ -802,23 +802,27 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
         top_p: float | Sequence[float] | None,
     ) -> list[LogitsProcessorList]:
         """The sampling warpers of each scale; every setting is one value for every scale or one per scale."""
-        per_scale = {}
-        for name, value in {"temperature": temperature, "top_k": top_k, "top_p": top_p}.items():
-            if isinstance(value, Sequence) and len(value) != num_scales:
+
+        def per_scale(name: str, value: float | Sequence[float] | None) -> list:
+            if not isinstance(value, Sequence):
+                return [value] * num_scales
+            if len(value) != num_scales:
                 raise ValueError(
                     f"{name} has {len(value)} values {list(value)}; give one value, or one per scale ({num_scales} at "
                     "this level and aspect ratio)."
                 )
-            per_scale[name] = list(value) if isinstance(value, Sequence) else [value] * num_scales
+            return list(value)
+
         warpers = []
-        for temperature, top_k, top_p in zip(per_scale["temperature"], per_scale["top_k"], per_scale["top_p"]):
+        settings = zip(per_scale("temperature", temperature), per_scale("top_k", top_k), per_scale("top_p", top_p))
+        for scale_temperature, scale_top_k, scale_top_p in settings:
             scale_warpers = LogitsProcessorList()
-            if temperature is not None and temperature != 1.0:
-                scale_warpers.append(TemperatureLogitsWarper(temperature))
-            if top_k:
-                scale_warpers.append(TopKLogitsWarper(top_k))
-            if top_p is not None and top_p < 1.0:
-                scale_warpers.append(TopPLogitsWarper(top_p))
+            if scale_temperature is not None and scale_temperature != 1.0:
+                scale_warpers.append(TemperatureLogitsWarper(scale_temperature))
+            if scale_top_k:
+                scale_warpers.append(TopKLogitsWarper(scale_top_k))
+            if scale_top_p is not None and scale_top_p < 1.0:
+                scale_warpers.append(TopPLogitsWarper(scale_top_p))
             warpers.append(scale_warpers)
         return warpers
 
