@@ -18,7 +18,7 @@ from pathlib import Path
 import PIL.Image
 import torch
 
-from nextflow_hf.cli import top_k_option
+from nextflow_hf.cli import guidance_option, top_k_option
 from nextflow_hf.evaluation import GenEvalMetric, write_report
 from nextflow_hf.pipelines import NextFlowPipeline
 from nextflow_hf.shapesworld import render, sample_captions
@@ -34,7 +34,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--size", type=int, default=256, help="side of ground-truth renders in pixels")
     parser.add_argument("--level", type=int, default=None, help="image level of the pipeline (default: its own)")
     parser.add_argument("--batch-size", type=int, default=8, help="prompts per pipeline call")
-    parser.add_argument("--guidance-scale", type=float, default=None, help="CFG scale (default: the model's)")
+    parser.add_argument(
+        "--guidance-scale",
+        type=guidance_option,
+        default=None,
+        help="CFG scale, one (ramped) or one per scale (default: the model's)",
+    )
     parser.add_argument(
         "--top-k",
         type=top_k_option,

@@ -210,17 +210,25 @@ def test_unsupported_image_options_name_the_value(capsys, model_folder, tmp_path
     assert not out.exists()
 
 
-def test_top_k_is_one_value_or_one_per_scale(capsys, model_folder, tmp_path):
+@pytest.mark.parametrize(
+    "option, name, value, not_numbers, form",
+    [
+        ("--top-k", "top_k", "1", "1,x", "integers separated by commas"),
+        ("--guidance-scale", "guidance_scale", "2.5", "3,high", "numbers separated by commas"),
+    ],
+)
+def test_sampling_options_take_one_value_or_one_per_scale(
+    capsys, model_folder, tmp_path, option, name, value, not_numbers, form
+):
     num_scales = len(tiny_nextflow().config.vq_config.scale_table.get_schedule(16, 1.0))
-    per_scale = ",".join(["0"] * (num_scales - 1) + ["1"])
     argv = ["generate", "a star", "--model", model_folder, "--seed", "0"]
-    status, _, err = run(capsys, *argv, "--top-k", per_scale, "--out", tmp_path / "ok.png")
+    status, _, err = run(capsys, *argv, option, ",".join([value] * num_scales), "--out", tmp_path / "ok.png")
     assert status == 0, err
-    status, _, err = run(capsys, *argv, "--top-k", "1,1", "--out", tmp_path / "x.png")
-    assert_usage_error(status, err, "top_k has 2 values", f"one per scale ({num_scales}")
-    status, _, err = run(capsys, *argv, "--top-k", "1,x", "--out", tmp_path / "x.png")
+    status, _, err = run(capsys, *argv, option, f"{value},{value}", "--out", tmp_path / "x.png")
+    assert_usage_error(status, err, f"{name} has 2 values", f"one per scale ({num_scales}")
+    status, _, err = run(capsys, *argv, option, not_numbers, "--out", tmp_path / "x.png")
     assert status == 2
-    assert "integers separated by commas" in err and "'1,x'" in err
+    assert form in err and repr(not_numbers) in err
     assert not (tmp_path / "x.png").exists()
 
 

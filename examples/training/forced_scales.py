@@ -14,7 +14,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from nextflow_hf.cli import top_k_option
+from nextflow_hf.cli import guidance_option, top_k_option
 from nextflow_hf.evaluation import write_report
 from nextflow_hf.evaluation.forced_scales import forced_scale_results
 from nextflow_hf.pipelines import NextFlowPipeline
@@ -28,7 +28,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--per-category", type=int, default=2, help="captions per GenEval category")
     parser.add_argument("--split", choices=("train", "test"), default="train")
     parser.add_argument("--level", type=int, default=None, help="image level (default: the pipeline's)")
-    parser.add_argument("--guidance-scale", type=float, default=None, help="CFG scale (default: the model's)")
+    parser.add_argument(
+        "--guidance-scale",
+        type=guidance_option,
+        default=None,
+        help="CFG scale, one (ramped) or one per scale (default: the model's)",
+    )
     parser.add_argument(
         "--top-k",
         type=top_k_option,

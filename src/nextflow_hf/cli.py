@@ -45,17 +45,31 @@ class UsageError(Exception):
 # ----- the parser -----
 
 
-def top_k_option(text: str) -> int | list[int]:
-    """`--top-k` of the command lines: one k for every scale (`8`), or one per scale (`0,0,0,0,0,0,1,1`: sample the
-    layout, take the most likely codes at the two finest scales of the 128 level)."""
+def values_per_scale(text: str, option: str, number: type[int] | type[float]) -> list:
+    """The values of a per-scale option, comma-separated; the error names the option, the text and the form."""
+    noun = "integer" if number is int else "number"
     try:
-        values = [int(value) for value in text.split(",")]
+        values = [number(value) for value in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"top-k must be one integer or integers separated by commas, one per scale (e.g. 0,0,1); got {text!r}"
+            f"{option} must be one {noun} or {noun}s separated by commas, one per scale (e.g. 0,0,1); got {text!r}"
         ) from None
     if any(value < 0 for value in values):
-        raise argparse.ArgumentTypeError(f"top-k values must be 0 (off) or more; got {text!r}")
+        raise argparse.ArgumentTypeError(f"{option} values must be 0 or more; got {text!r}")
+    return values
+
+
+def top_k_option(text: str) -> int | list[int]:
+    """`--top-k` of the command lines: one k for every scale (`8`), or one per scale (`0,0,0,0,0,0,1,1`: sample the
+    layout, take the most likely codes at the two finest scales of the 128 level); 0 is off."""
+    values = values_per_scale(text, "top-k", int)
+    return values[0] if len(values) == 1 else values
+
+
+def guidance_option(text: str) -> float | list[float]:
+    """`--guidance-scale` of the command lines: one g, ramped from 1 at the first scale to g at the last (`3`), or
+    one per scale (`3,3,3,3,3,3,3,3`: the same guidance at every scale of the 128 level)."""
+    values = values_per_scale(text, "guidance scale", float)
     return values[0] if len(values) == 1 else values
 
 
@@ -85,7 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     drawing.add_argument(
         "--aspect-ratio", type=float, default=None, help="height / width of the image (nearest bucket of the table)"
     )
-    drawing.add_argument("--guidance-scale", type=float, default=None, help="classifier-free guidance scale")
+    drawing.add_argument(
+        "--guidance-scale",
+        type=guidance_option,
+        default=None,
+        help="classifier-free guidance: one scale, ramped from 1 over the scales, or one per scale separated by commas",
+    )
     image_options = argparse.ArgumentParser(add_help=False)
     image_options.add_argument("--negative-prompt", default=None, help="what the image should not show")
     image_options.add_argument("--height", type=int, default=None, help="image height in pixels (a size of the table)")

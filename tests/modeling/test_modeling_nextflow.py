@@ -466,6 +466,26 @@ def test_sampling_settings_may_differ_per_scale():
         draw(top_k=[1, 1])
 
 
+def test_guidance_is_ramped_from_one_value_or_given_per_scale():
+    model = tiny_nextflow()
+
+    def draw(guidance_scale: float | list[float]):
+        return model.generate_image(
+            torch.tensor([PROMPT]), level=32, guidance_scale=guidance_scale, do_sample=False, output_logits=True
+        )
+
+    ramped = draw(500.0)  # large: an untrained model's two branches differ by ~0.01
+    num_scales = len(ramped.image_tokens)
+    spelled_out = draw([1 + 499 * scale / (num_scales - 1) for scale in range(num_scales)])
+    assert all(torch.equal(a, b) for a, b in zip(ramped.image_tokens, spelled_out.image_tokens))
+    unguided_first_scale = ramped.logits[0].argmax(-1).view_as(ramped.image_tokens[0])
+    assert torch.equal(ramped.image_tokens[0], unguided_first_scale)  # the ramp starts at 1
+    constant = draw([500.0] * num_scales)
+    assert not torch.equal(constant.image_tokens[0], unguided_first_scale)
+    with pytest.raises(ValueError, match=r"guidance_scale has 2 values \[3, 3\]; give one value, or one per scale"):
+        draw([3, 3])
+
+
 @pytest.mark.parametrize("sampling", [dict(top_k=1), dict(top_p=1e-6), dict(temperature=1e-4)])
 def test_image_sampling_defaults_come_from_the_generation_configs_image_fields(sampling):
     model = tiny_nextflow()

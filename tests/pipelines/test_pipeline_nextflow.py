@@ -158,6 +158,25 @@ def test_callbacks_can_replace_the_token_maps_the_next_scale_builds_on():
     assert all((tokens == 7).all() for tokens in forced.image_tokens)
 
 
+def test_guidance_may_be_given_per_scale():
+    pipe = make()
+    num_scales = len(pipe.scale_table.get_schedule(16, 1.0))
+    guided_scales = []
+
+    def record_guidance(pipeline, scale, grid, callback_kwargs):
+        guided_scales.append(pipeline.do_classifier_free_guidance)
+        return callback_kwargs
+
+    unguided = pipe(**{**get_dummy_inputs(), "guidance_scale": 1.0}).images
+    ones = [1.0] * num_scales
+    all_ones = pipe(**{**get_dummy_inputs(), "guidance_scale": ones}, callback_on_step_end=record_guidance).images
+    np.testing.assert_array_equal(all_ones, unguided)
+    finest_only = [1.0] * (num_scales - 1) + [50.0]
+    pipe(**{**get_dummy_inputs(), "guidance_scale": finest_only}, callback_on_step_end=record_guidance)
+    assert guided_scales == [False] * num_scales + [True] * num_scales
+    assert pipe.guidance_scale == finest_only
+
+
 def test_save_and_load_round_trip(tmp_path):
     pipe = make()
     pipe.save_pretrained(tmp_path)

@@ -636,7 +636,7 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
         negative_attention_mask: torch.Tensor | None = None,
         level: int | None = None,
         aspect_ratio: float = 1.0,
-        guidance_scale: float | None = None,
+        guidance_scale: float | Sequence[float] | None = None,
         temperature: float | Sequence[float] | None = None,
         top_k: int | Sequence[int] | None = None,
         top_p: float | Sequence[float] | None = None,
@@ -656,8 +656,9 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
                 by default the empty prompt (nothing before `<boi>`), as captions were dropped in training.
             level: image level of the scale table (256 / 512 / 1024 in the paper's table); default the largest.
             aspect_ratio: height / width; the nearest bucket of the table is used.
-            guidance_scale: CFG scale g (1 disables guidance); it ramps linearly from 1 at the first scale to g at
-                the last (VAR). Defaults to `generation_config.guidance_scale`, else 1.
+            guidance_scale: CFG scale g (1 disables guidance); one g ramps linearly from 1 at the first scale to g
+                at the last (VAR), a sequence gives each scale its own (Infinity's per-scale list; e.g. `[3] * 8`
+                guides every scale alike). Defaults to `generation_config.guidance_scale`, else 1.
             temperature, top_k, top_p: per-token sampling over the K codes, each one value for every scale or a
                 sequence of one per scale (as Infinity's per-scale lists: e.g. `top_k=[0] * 6 + [1, 1]` samples the
                 layout and takes the most likely codes at the two finest scales); defaults from
@@ -682,7 +683,10 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
         attention_mask = torch.ones_like(input_ids) if attention_mask is None else attention_mask.to(device)
         if (input_ids[:, -1] == config.boi_token_id).all():
             input_ids, attention_mask = input_ids[:, :-1], attention_mask[:, :-1]
-        guidance_scale = guidance_scale if guidance_scale is not None else (gen_config.guidance_scale or 1.0)
+        guidance = self._guidance_per_scale(
+            guidance_scale if guidance_scale is not None else (gen_config.guidance_scale or 1.0), len(schedule)
+        )
+        guided = max(guidance) > 1
         warpers = self._image_logits_warpers(
             len(schedule),
             temperature=temperature if temperature is not None else getattr(gen_config, "image_temperature", None),
@@ -694,7 +698,7 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
         self.model.check_length(input_ids.shape[1] + layout.span_length)
 
         prompt = self._image_prompt(input_ids, attention_mask, pixel_values, image_grids, num_images_per_prompt)
-        if guidance_scale > 1:
+        if guided:
             negative = self._negative_prompt(negative_input_ids, negative_attention_mask, input_ids.shape[0])
             prompt = prompt.stack(negative.repeat(num_images_per_prompt), config.text_config.pad_token_id or 0)
         ids, mask, spans = prompt.input_ids, prompt.attention_mask, prompt.spans
@@ -717,14 +721,14 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
             logits = F.linear(hidden, vision_head).float()
             if output_logits:
                 logits_per_scale.append(logits[:batch])
-            scores = self._guide(logits, guidance_scale, scale, len(schedule))
+            scores = self._guide(logits, guidance[scale]) if guided else logits
             tokens = _sample(warpers[scale](None, scores.flatten(0, 1)), do_sample, generators).view(batch, *grid)
             image_tokens.append(tokens)
             stop = callback_on_scale_end is not None and callback_on_scale_end(scale, image_tokens)
             if stop or scale == len(schedule) - 1:
                 break
             block = scale + 1
-            codes = [tokens.repeat(2, 1, 1) for tokens in image_tokens] if guidance_scale > 1 else image_tokens
+            codes = [tokens.repeat(2, 1, 1) for tokens in image_tokens] if guided else image_tokens
             embeds = self.model.embed_block(codes, layout, block)
             mask = torch.cat([mask, mask.new_ones((mask.shape[0], embeds.shape[1]))], dim=1)
             positions = self._block_positions(layout, block, boi_time)
@@ -781,17 +785,23 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
         return torch.cat([temporal[None], coordinates[:, None, :].expand(-1, len(boi_time), -1)], dim=0)
 
     @staticmethod
-    def _guide(logits: torch.Tensor, guidance_scale: float, scale: int, num_scales: int) -> torch.Tensor:
-        """CFG with VAR's linear ramp: no guidance at the first scale, `guidance_scale` at the last."""
-        if guidance_scale <= 1:
-            return logits
-        ramped = 1 + (guidance_scale - 1) * scale / max(num_scales - 1, 1)
-        if ramped <= 1:
-            return logits.chunk(2)[0]
+    def _guidance_per_scale(guidance_scale: float | Sequence[float], num_scales: int) -> list[float]:
+        """The CFG scale of each image scale: one g ramps linearly from 1 at the first scale to g at the last (VAR);
+        a sequence is one per scale, as given."""
+        if isinstance(guidance_scale, Sequence):
+            return [float(value) for value in one_per_scale("guidance_scale", guidance_scale, num_scales)]
+        return [1 + (guidance_scale - 1) * scale / max(num_scales - 1, 1) for scale in range(num_scales)]
+
+    @staticmethod
+    def _guide(logits: torch.Tensor, guidance_scale: float) -> torch.Tensor:
+        """CFG over one scale's `(2·batch, tokens, codes)` logits, conditional rows first; at a scale of 1 or less
+        the conditional logits alone."""
         rows, tokens, codes = logits.shape
         half = rows // 2
+        if guidance_scale <= 1:
+            return logits[:half]
         flat = torch.cat([logits[:half].reshape(-1, codes), logits[half:].reshape(-1, codes)])
-        guided = ClassifierFreeGuidanceLogitsProcessor(ramped)(flat.new_empty(half * tokens, 0), flat)
+        guided = ClassifierFreeGuidanceLogitsProcessor(guidance_scale)(flat.new_empty(half * tokens, 0), flat)
         return guided.view(half, tokens, codes)
 
     @staticmethod
@@ -802,19 +812,12 @@ class NextFlowForConditionalGeneration(NextFlowPreTrainedModel, GenerationMixin)
         top_p: float | Sequence[float] | None,
     ) -> list[LogitsProcessorList]:
         """The sampling warpers of each scale; every setting is one value for every scale or one per scale."""
-
-        def per_scale(name: str, value: float | Sequence[float] | None) -> list:
-            if not isinstance(value, Sequence):
-                return [value] * num_scales
-            if len(value) != num_scales:
-                raise ValueError(
-                    f"{name} has {len(value)} values {list(value)}; give one value, or one per scale ({num_scales} at "
-                    "this level and aspect ratio)."
-                )
-            return list(value)
-
+        settings = zip(
+            one_per_scale("temperature", temperature, num_scales),
+            one_per_scale("top_k", top_k, num_scales),
+            one_per_scale("top_p", top_p, num_scales),
+        )
         warpers = []
-        settings = zip(per_scale("temperature", temperature), per_scale("top_k", top_k), per_scale("top_p", top_p))
         for scale_temperature, scale_top_k, scale_top_p in settings:
             scale_warpers = LogitsProcessorList()
             if scale_temperature is not None and scale_temperature != 1.0:
@@ -953,6 +956,18 @@ class ImagePrompt:
         spans = [ImageSpan(span.row, span.start + shift_a, span.layout) for span in self.spans]
         spans += [ImageSpan(span.row + rows, span.start + shift_b, span.layout) for span in other.spans]
         return ImagePrompt(torch.cat([ids_a, ids_b]), torch.cat([mask_a, mask_b]), spans)
+
+
+def one_per_scale(name: str, value: float | Sequence[float] | None, num_scales: int) -> list:
+    """A sampling setting spelled out per scale: one value repeated, or a sequence of exactly one per scale."""
+    if not isinstance(value, Sequence):
+        return [value] * num_scales
+    if len(value) != num_scales:
+        raise ValueError(
+            f"{name} has {len(value)} values {list(value)}; give one value, or one per scale ({num_scales} at this "
+            "level and aspect ratio)."
+        )
+    return list(value)
 
 
 def _sample(

@@ -68,12 +68,13 @@ class NextFlowBasePipeline(DiffusionPipeline):
         self.register_modules(model=model, processor=processor)
 
     @property
-    def guidance_scale(self) -> float:
+    def guidance_scale(self) -> float | list[float]:
         return self._guidance_scale
 
     @property
     def do_classifier_free_guidance(self) -> bool:
-        return self._guidance_scale > 1
+        scales = self._guidance_scale
+        return max(scales) > 1 if isinstance(scales, Sequence) else scales > 1
 
     @property
     def interrupt(self) -> bool:
@@ -185,7 +186,7 @@ class NextFlowBasePipeline(DiffusionPipeline):
         level: int,
         aspect_ratio: float,
         negative_prompt: str | list[str] | None,
-        guidance_scale: float | None,
+        guidance_scale: float | Sequence[float] | None,
         sampling: dict,
         num_images_per_prompt: int,
         output_type: str,
@@ -242,7 +243,7 @@ class NextFlowPipeline(NextFlowBasePipeline):
         aspect_ratio: float | None = None,
         height: int | None = None,
         width: int | None = None,
-        guidance_scale: float | None = None,
+        guidance_scale: float | Sequence[float] | None = None,
         top_k: int | Sequence[int] | None = None,
         top_p: float | Sequence[float] | None = None,
         temperature: float | Sequence[float] | None = None,
@@ -259,8 +260,8 @@ class NextFlowPipeline(NextFlowBasePipeline):
             negative_prompt: the unconditional branch of guidance (default: the empty prompt, as in training).
             level, aspect_ratio: the image size as a level of the scale table and height / width (the nearest
                 bucket); or give `height` and `width` in pixels, which must be a bucket size.
-            guidance_scale: CFG scale (1 = off), ramped linearly from 1 at the first scale; defaults to the model's
-                generation config.
+            guidance_scale: CFG scale (1 = off), ramped linearly from 1 at the first scale, or one per scale;
+                defaults to the model's generation config.
             top_k, top_p, temperature: per-token sampling over the codes; one value, or one per scale.
             num_images_per_prompt: images per prompt.
             generator: one `torch.Generator`, or one per image (then each image is reproducible on its own).
@@ -303,7 +304,7 @@ class NextFlowEditPipeline(NextFlowBasePipeline):
         aspect_ratio: float | None = None,
         height: int | None = None,
         width: int | None = None,
-        guidance_scale: float | None = None,
+        guidance_scale: float | Sequence[float] | None = None,
         top_k: int | Sequence[int] | None = None,
         top_p: float | Sequence[float] | None = None,
         temperature: float | Sequence[float] | None = None,
@@ -364,7 +365,7 @@ class NextFlowInterleavedPipeline(NextFlowBasePipeline):
         video: bool = False,
         level: int | None = None,
         aspect_ratio: float | None = None,
-        guidance_scale: float | None = None,
+        guidance_scale: float | Sequence[float] | None = None,
         top_k: int | Sequence[int] | None = None,
         top_p: float | Sequence[float] | None = None,
         temperature: float | Sequence[float] | None = None,
