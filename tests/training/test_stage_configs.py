@@ -17,7 +17,7 @@ from ..scripts import load_example
 
 CONFIGS = Path(__file__).parents[2] / "examples" / "training" / "configs"
 RECIPES = [CONFIGS / "shapesworld-128", CONFIGS / "shapesworld-gpu"]
-SINGLE_RUN_SCRIPTS = ["vision_input.sh", "decoder_128.sh", "decoder_128_scratch.sh"]
+SINGLE_RUN_SCRIPTS = ["vision_input.sh", "decoder_128.sh", "decoder_128_scratch.sh", "decoder_128_snapshot.sh"]
 SCRIPTS = {
     "train_teacher.py": ("TeacherArguments", True),
     "train_tokenizer.py": ("TokenizerArguments", True),
