@@ -25,6 +25,11 @@ NOTE="A training snapshot, not yet the shipped checkpoint: trained on text-to-im
 edits, answers nor tells stories yet) on 2 CPU cores, one session at a time, because no GPU was lent \
 (decoder_128_snapshot.sh; this is session $SESSION, $STEPS steps of 16 one-image rows); later sessions continue it \
 with init_from."
+export_snapshot() {  # the pipeline folder the scripts score, and later the one that replaces the snapshot
+    $PYTHON examples/training/export_checkpoint.py --model $RUN --output $RUN-pipeline \
+        --recipe $CONFIGS/tokenizer.sh $CONFIGS/decoder_128_snapshot.sh \
+        --title "NextFlow ShapesWorld decoder, 128 level" "$@"
+}
 
 # A second run in the same session reuses the captions its first run extracted.
 [[ -f $CODES/extraction.json ]] || $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_long.yaml
@@ -35,14 +40,11 @@ else
     $PYTHON examples/training/train_lm.py $CONFIGS/decoder_128_snapshot.yaml $CPU_FLAGS --max_steps "$STEPS" \
         --seed "$SESSION"
 fi
-$PYTHON examples/training/export_checkpoint.py --model $RUN --output $RUN-pipeline \
-    --recipe $CONFIGS/tokenizer.sh $CONFIGS/decoder_128_snapshot.sh --title "NextFlow ShapesWorld decoder, 128 level"
+export_snapshot
 $PYTHON examples/evaluate_text_to_image.py --pipeline $RUN-pipeline --per-category 30 --out $RUN-geneval
 $PYTHON examples/training/forced_scales.py --pipeline $RUN-pipeline --forced 6 7 --per-category 20 --seed 100 \
     --out $RUN-forced
 $PYTHON examples/training/forced_scales.py --pipeline $RUN-pipeline --forced 6 7 --per-category 20 --seed 100 \
     --top-k 1 --out $RUN-forced-greedy
 $PYTHON examples/training/scale_losses.py --model $RUN --codes_dir $CODES --out $RUN-scales
-$PYTHON examples/training/export_checkpoint.py --model $RUN --output $RUN-pipeline \
-    --recipe $CONFIGS/tokenizer.sh $CONFIGS/decoder_128_snapshot.sh --title "NextFlow ShapesWorld decoder, 128 level" \
-    --reports $RUN-geneval.json $RUN-forced.json $RUN-forced-greedy.json $RUN-scales.json --note "$NOTE"
+export_snapshot --reports $RUN-geneval.json $RUN-forced.json $RUN-forced-greedy.json $RUN-scales.json --note "$NOTE"
