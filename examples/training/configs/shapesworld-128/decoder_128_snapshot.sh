@@ -9,7 +9,7 @@
 # to outputs/shapesworld-128/decoder-snapshot-pipeline; that folder replaces the snapshot only when it scores better
 # (the README's table of sessions lists each one's command and figures).
 # The cross-entropy is scored twice: on the last 64 training captions (rows a session has read several times) and on
-# 256 held-out scenes (extract_captions_128_heldout.yaml); the held-out figure is the one that decides.
+# 256 held-out scenes (extract_captions_128_heldout.yaml); the README's replacement rule reads GenEval and the held-out one.
 # Run from the repository root; session 1 (2026-12-06, 2 Xeon cores with AVX-512 bf16) ran 6,500 steps in bf16 in
 # 1 h 20 min, after 14 minutes of extraction; later sessions continue at about 0.6 s a step:
 #   SESSION=1 STEPS=6500 CPU_FLAGS="--use_cpu true" bash examples/training/configs/shapesworld-128/decoder_128_snapshot.sh
