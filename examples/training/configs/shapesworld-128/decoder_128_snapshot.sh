@@ -8,6 +8,8 @@
 # exported and scored as decoder_128_scratch.sh scores, then exported again with its reports and the session's note
 # to outputs/shapesworld-128/decoder-snapshot-pipeline; that folder replaces the snapshot only when it scores better
 # (the README's table of sessions lists each one's command and figures).
+# CAPTIONS picks the 40,000 training captions: long (seed 4, extract_captions_128_long.yaml, sessions 1 to 4) or
+# fresh (seed 6, extract_captions_128_fresh.yaml, from session 5 on, so the snapshot stops re-reading seed 4).
 # The cross-entropy is scored twice: on the last 64 training captions (rows a session has read several times) and on
 # 256 held-out scenes (extract_captions_128_heldout.yaml); the README's replacement rule reads GenEval and the held-out one.
 # Run from the repository root; session 1 (2026-12-06, 2 Xeon cores with AVX-512 bf16) ran 6,500 steps in bf16 in
@@ -22,12 +24,15 @@ CPU_FLAGS=${CPU_FLAGS---use_cpu true --bf16 false}
 SESSION=${SESSION:?set SESSION to 1 for a fresh decoder, or to 2, 3, ... to continue checkpoints/shapesworld-decoder-128}
 STEPS=${STEPS:?set STEPS to the steps the session has time for (see the rates above)}
 RUN=outputs/shapesworld-128/decoder-snapshot
-CODES=outputs/shapesworld-128/codes-captions-128-long
+CAPTIONS=${CAPTIONS:-long}
+[[ $CAPTIONS == long || $CAPTIONS == fresh ]] ||
+    { echo "CAPTIONS=$CAPTIONS: use long (seed 4) or fresh (seed 6)" >&2; exit 2; }
+CODES=outputs/shapesworld-128/codes-captions-128-$CAPTIONS
 HELD_OUT=outputs/shapesworld-128/codes-captions-128-heldout
 NOTE="A training snapshot, not yet the shipped checkpoint: trained on text-to-image alone (so it draws, but neither \
 edits, answers nor tells stories yet) on 2 CPU cores, one session at a time, because no GPU was lent \
-(decoder_128_snapshot.sh; this is session $SESSION, $STEPS steps of 16 one-image rows); later sessions continue it \
-with init_from."
+(decoder_128_snapshot.sh; this is session $SESSION, $STEPS steps of 16 one-image rows on the $CAPTIONS captions); \
+later sessions continue it with init_from."
 export_snapshot() {  # the pipeline folder the scripts score, and later the one that replaces the snapshot
     $PYTHON examples/training/export_checkpoint.py --model $RUN --output $RUN-pipeline \
         --recipe $CONFIGS/tokenizer.sh $CONFIGS/decoder_128_snapshot.sh \
@@ -35,15 +40,19 @@ export_snapshot() {  # the pipeline folder the scripts score, and later the one 
 }
 
 # A second run in the same session reuses the captions its first run extracted.
-[[ -f $CODES/extraction.json ]] || $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_long.yaml
+if [[ ! -f $CODES/extraction.json && $CAPTIONS == long ]]; then
+    $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_long.yaml
+elif [[ ! -f $CODES/extraction.json ]]; then
+    $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_fresh.yaml
+fi
 [[ -f $HELD_OUT/extraction.json ]] ||
     $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_heldout.yaml
 if (( SESSION == 1 )); then
     $PYTHON examples/training/train_lm.py $CONFIGS/decoder_128_scratch.yaml $CPU_FLAGS --max_steps "$STEPS" \
-        --seed "$SESSION" --output_dir $RUN
+        --seed "$SESSION" --codes_dir $CODES --output_dir $RUN
 else
     $PYTHON examples/training/train_lm.py $CONFIGS/decoder_128_snapshot.yaml $CPU_FLAGS --max_steps "$STEPS" \
-        --seed "$SESSION"
+        --seed "$SESSION" --codes_dir $CODES
 fi
 export_snapshot
 $PYTHON examples/evaluate_text_to_image.py --pipeline $RUN-pipeline --per-category 30 --out $RUN-geneval
