@@ -40,10 +40,11 @@ export_snapshot() {  # the pipeline folder the scripts score, and later the one 
 }
 
 # A second run in the same session reuses the captions its first run extracted.
-if [[ ! -f $CODES/extraction.json && $CAPTIONS == long ]]; then
-    $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_long.yaml
-elif [[ ! -f $CODES/extraction.json ]]; then
-    $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_fresh.yaml
+if [[ ! -f $CODES/extraction.json ]]; then
+    case $CAPTIONS in
+        long) $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_long.yaml ;;
+        fresh) $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_fresh.yaml ;;
+    esac
 fi
 [[ -f $HELD_OUT/extraction.json ]] ||
     $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_heldout.yaml
