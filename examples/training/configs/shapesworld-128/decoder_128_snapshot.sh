@@ -8,8 +8,9 @@
 # exported and scored as decoder_128_scratch.sh scores, then exported again with its reports and the session's note
 # to outputs/shapesworld-128/decoder-snapshot-pipeline; that folder replaces the snapshot only when it scores better
 # (the README's table of sessions lists each one's command and figures).
-# CAPTIONS picks the 40,000 training captions: long (seed 4, extract_captions_128_long.yaml, sessions 1 to 4) or
-# fresh (seed 6, extract_captions_128_fresh.yaml, from session 5 on, so the snapshot stops re-reading seed 4).
+# CAPTIONS picks the 40,000 training captions: long (seed 4, extract_captions_128_long.yaml, sessions 1 to 4),
+# fresh (seed 6, extract_captions_128_fresh.yaml, session 5) or seed7 (extract_captions_128_seed7.yaml, session 6):
+# each long session reads scenes the snapshot has not fitted yet.
 # The cross-entropy is scored twice: on the last 64 training captions (rows a session has read several times) and on
 # 256 held-out scenes (extract_captions_128_heldout.yaml); the README's replacement rule reads GenEval and the held-out one.
 # Run from the repository root; session 1 (2026-12-06, 2 Xeon cores with AVX-512 bf16) ran 6,500 steps in bf16 in
@@ -25,8 +26,8 @@ SESSION=${SESSION:?set SESSION to 1 for a fresh decoder, or to 2, 3, ... to cont
 STEPS=${STEPS:?set STEPS to the steps the session has time for (see the rates above)}
 RUN=outputs/shapesworld-128/decoder-snapshot
 CAPTIONS=${CAPTIONS:-long}
-[[ $CAPTIONS == long || $CAPTIONS == fresh ]] ||
-    { echo "CAPTIONS=$CAPTIONS: use long (seed 4) or fresh (seed 6)" >&2; exit 2; }
+[[ $CAPTIONS == long || $CAPTIONS == fresh || $CAPTIONS == seed7 ]] ||
+    { echo "CAPTIONS=$CAPTIONS: use long (seed 4), fresh (seed 6) or seed7" >&2; exit 2; }
 CODES=outputs/shapesworld-128/codes-captions-128-$CAPTIONS
 HELD_OUT=outputs/shapesworld-128/codes-captions-128-heldout
 NOTE="A training snapshot, not yet the shipped checkpoint: trained on text-to-image alone (so it draws, but neither \
@@ -44,6 +45,7 @@ if [[ ! -f $CODES/extraction.json ]]; then
     case $CAPTIONS in
         long) $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_long.yaml ;;
         fresh) $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_fresh.yaml ;;
+        seed7) $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_seed7.yaml ;;
     esac
 fi
 [[ -f $HELD_OUT/extraction.json ]] ||
