@@ -25,7 +25,9 @@ SCRIPTS = {
     "train_lm.py": ("LanguageModelArguments", True),
 }
 COMMAND = re.compile(r"examples/training/(\w+\.py) \$CONFIGS/([\w$]+\.yaml)")
-LOOP = re.compile(r"^for run in (.+); do$", flags=re.MULTILINE)
+VARIABLE = re.compile(r"\$(\w+)")
+LOOP = re.compile(r"^for (\w+) in (.+); do$", flags=re.MULTILINE)
+CHOICES = re.compile(r"^(\w+)_CHOICES=\((.+)\)$", flags=re.MULTILINE)
 SCRIPT_LINE = re.compile(
     r"^\s*\$PYTHON (examples/(?:training/export_checkpoint|training/export_tokenizer|evaluate_\w+)\.py) (.*)$",
     re.MULTILINE,
@@ -38,19 +40,25 @@ def recipe_text(folder: Path) -> str:
     return "\n".join(script.read_text() for script in scripts if script.exists())
 
 
-def stage_commands(folder: Path) -> list[tuple[str, str]]:
-    """(script, stage file) of every training command in the folder's recipe (`recipe_text`), ablation.sh (if any),
-    with its loop over `$run` unrolled, and the `SINGLE_RUN_SCRIPTS` it has."""
-    commands = COMMAND.findall(recipe_text(folder))
-    for script in SINGLE_RUN_SCRIPTS:
-        if (folder / script).exists():
-            commands += COMMAND.findall((folder / script).read_text())
-    if (folder / "ablation.sh").exists():
-        ablation = (folder / "ablation.sh").read_text()
-        runs = LOOP.search(ablation).group(1).split()
-        for script, stage in COMMAND.findall(ablation):
-            commands += [(script, stage.replace("$run", run)) for run in runs] if "$run" in stage else [(script, stage)]
+def script_stages(text: str) -> list[tuple[str, str]]:
+    """(script, stage file) of every training command in a script's text; a stage file named through a variable
+    (`ablation_$run.yaml`, `extract_captions_128_$CAPTIONS.yaml`) is unrolled over the values the script gives it
+    (`for run in ...; do`, `CAPTIONS_CHOICES=(...)`)."""
+    values = {name: words.split() for name, words in LOOP.findall(text) + CHOICES.findall(text)}
+    commands = []
+    for script, stage in COMMAND.findall(text):
+        variable = VARIABLE.search(stage)
+        stages = [stage.replace(variable[0], value) for value in values[variable[1]]] if variable else [stage]
+        commands += [(script, name) for name in stages]
     return commands
+
+
+def stage_commands(folder: Path) -> list[tuple[str, str]]:
+    """(script, stage file) of every training command in the folder's recipe (`recipe_text`), its ablation.sh and
+    the `SINGLE_RUN_SCRIPTS` it has."""
+    scripts = [folder / script for script in [*SINGLE_RUN_SCRIPTS, "ablation.sh"]]
+    texts = [recipe_text(folder), *(script.read_text() for script in scripts if script.exists())]
+    return [command for text in texts for command in script_stages(text)]
 
 
 @pytest.mark.parametrize("folder", RECIPES, ids=lambda folder: folder.name)

@@ -8,9 +8,9 @@
 # exported and scored as decoder_128_scratch.sh scores, then exported again with its reports and the session's note
 # to outputs/shapesworld-128/decoder-snapshot-pipeline; that folder replaces the snapshot only when it scores better
 # (the README's table of sessions lists each one's command and figures).
-# CAPTIONS picks the 40,000 training captions, each long session scenes the snapshot has not fitted yet: long (seed 4,
-# extract_captions_128_long.yaml, sessions 1 to 4), fresh (seed 6, extract_captions_128_fresh.yaml, session 5), seed7
-# (extract_captions_128_seed7.yaml, session 6) or seed8 (extract_captions_128_seed8.yaml, for session 7).
+# CAPTIONS picks the 40,000 training captions, extracted by extract_captions_128_$CAPTIONS.yaml; each long session reads
+# scenes the snapshot has not fitted yet: long (seed 4, sessions 1 to 4), fresh (seed 6, session 5), seed7 (session 6),
+# seed8 (session 7) or seed9 (for session 8). A new set is a new stage file and a word in CAPTIONS_CHOICES.
 # The cross-entropy is scored twice: on the last 64 training captions (rows a session has read several times) and on
 # 256 held-out scenes (extract_captions_128_heldout.yaml). GenEval is scored on 30 prompts per category (seed 0, the
 # README table's column) and on 60 more (seed 1): the README's replacement rule reads both GenEval runs together (540
@@ -27,9 +27,10 @@ CPU_FLAGS=${CPU_FLAGS---use_cpu true --bf16 false}
 SESSION=${SESSION:?set SESSION to 1 for a fresh decoder, or to 2, 3, ... to continue checkpoints/shapesworld-decoder-128}
 STEPS=${STEPS:?set STEPS to the steps the session has time for (see the rates above)}
 RUN=outputs/shapesworld-128/decoder-snapshot
+CAPTIONS_CHOICES=(long fresh seed7 seed8 seed9)
 CAPTIONS=${CAPTIONS:-long}
-[[ $CAPTIONS == long || $CAPTIONS == fresh || $CAPTIONS == seed7 || $CAPTIONS == seed8 ]] ||
-    { echo "CAPTIONS=$CAPTIONS: use long (seed 4), fresh (seed 6), seed7 or seed8" >&2; exit 2; }
+[[ " ${CAPTIONS_CHOICES[*]} " == *" $CAPTIONS "* ]] ||
+    { echo "CAPTIONS=$CAPTIONS: use one of ${CAPTIONS_CHOICES[*]}" >&2; exit 2; }
 CODES=outputs/shapesworld-128/codes-captions-128-$CAPTIONS
 HELD_OUT=outputs/shapesworld-128/codes-captions-128-heldout
 NOTE="A training snapshot, not yet the shipped checkpoint: trained on text-to-image alone (so it draws, but neither \
@@ -43,14 +44,8 @@ export_snapshot() {  # the pipeline folder the scripts score, and later the one 
 }
 
 # A second run in the same session reuses the captions its first run extracted.
-if [[ ! -f $CODES/extraction.json ]]; then
-    case $CAPTIONS in
-        long) $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_long.yaml ;;
-        fresh) $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_fresh.yaml ;;
-        seed7) $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_seed7.yaml ;;
-        seed8) $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_seed8.yaml ;;
-    esac
-fi
+[[ -f $CODES/extraction.json ]] ||
+    $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_$CAPTIONS.yaml
 [[ -f $HELD_OUT/extraction.json ]] ||
     $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_heldout.yaml
 if (( SESSION == 1 )); then
