@@ -4,13 +4,14 @@
 # decoder that draws needs more CPU steps than one session holds (the 9,600-step chain of decoder_128.sh drew the
 # first shapes, in two sessions on a faster CPU). SESSION=1 trains a fresh decoder (decoder_128_scratch.yaml, its
 # cosine ending at STEPS); every later session continues the committed snapshot (decoder_128_snapshot.yaml, warmed up
-# again and decayed over STEPS). SESSION also seeds the order in which the 40,000 captions are read. The run is
+# again and decayed over STEPS). SESSION also seeds the order in which the captions are read. The run is
 # exported and scored as decoder_128_scratch.sh scores, then exported again with its reports and the session's note
 # to outputs/shapesworld-128/decoder-snapshot-pipeline; that folder replaces the snapshot only when it scores better
 # (the README's table of sessions lists each one's command and figures).
-# CAPTIONS picks the 40,000 training captions, extracted by extract_captions_128_$CAPTIONS.yaml; each long session reads
+# CAPTIONS picks the training captions, extracted by extract_captions_128_$CAPTIONS.yaml; each long session reads
 # scenes the snapshot has not fitted yet: long (seed 4, sessions 1 to 4), fresh (seed 6, session 5), seed7 (session 6),
-# seed8 (session 7) or seed9 (for session 8). A new set is a new stage file and a word in CAPTIONS_CHOICES.
+# seed8 (session 7), seed9 (session 8) or seed10 (80,000 scenes, for session 9). A new set is a new stage file and a
+# word in CAPTIONS_CHOICES.
 # The cross-entropy is scored twice: on the last 64 training captions (rows a session has read several times) and on
 # 256 held-out scenes (extract_captions_128_heldout.yaml). GenEval is scored on 30 prompts per category (seed 0, the
 # README table's column) and on 60 more (seed 1): the README's replacement rule reads both GenEval runs together (540
@@ -27,7 +28,7 @@ CPU_FLAGS=${CPU_FLAGS---use_cpu true --bf16 false}
 SESSION=${SESSION:?set SESSION to 1 for a fresh decoder, or to 2, 3, ... to continue checkpoints/shapesworld-decoder-128}
 STEPS=${STEPS:?set STEPS to the steps the session has time for (see the rates above)}
 RUN=outputs/shapesworld-128/decoder-snapshot
-CAPTIONS_CHOICES=(long fresh seed7 seed8 seed9)
+CAPTIONS_CHOICES=(long fresh seed7 seed8 seed9 seed10)
 CAPTIONS=${CAPTIONS:-long}
 [[ " ${CAPTIONS_CHOICES[*]} " == *" $CAPTIONS "* ]] ||
     { echo "CAPTIONS=$CAPTIONS: use one of ${CAPTIONS_CHOICES[*]}" >&2; exit 2; }
