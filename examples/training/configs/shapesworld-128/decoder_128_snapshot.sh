@@ -10,7 +10,7 @@
 # (the README's table of sessions lists each one's command and figures).
 # CAPTIONS picks the training captions, extracted by extract_captions_128_$CAPTIONS.yaml; each long session reads
 # scenes the snapshot has not fitted yet: long (seed 4, sessions 1 to 4), fresh (seed 6, session 5), seed7 (session 6),
-# seed8 (session 7), seed9 (session 8), seed10 (80,000 scenes, session 9) or seed11 (80,000 scenes, for session 10).
+# seed8 (session 7), seed9 (session 8), seed10 (80,000 scenes, session 9) or seed11 (80,000 scenes, for session 11).
 # A new set is a new stage file and a word in CAPTIONS_CHOICES.
 # The cross-entropy is scored twice: on the last 64 training captions (rows a session has read several times) and on
 # 256 held-out scenes (extract_captions_128_heldout.yaml). GenEval is scored on 30 prompts per category (seed 0, the
