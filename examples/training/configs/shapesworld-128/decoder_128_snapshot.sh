@@ -10,7 +10,8 @@
 # (the README's table of sessions lists each one's command and figures).
 # CAPTIONS picks the training captions, extracted by extract_captions_128_$CAPTIONS.yaml; each long session reads
 # scenes the snapshot has not fitted yet: long (seed 4, sessions 1 to 4), fresh (seed 6, session 5), seed7 (session 6),
-# seed8 (session 7), seed9 (session 8), seed10 (80,000 scenes, session 9) or seed11 (80,000 scenes, for session 11).
+# seed8 (session 7), seed9 (session 8), seed10 (80,000 scenes, session 9), seed11 (80,000 scenes, session 11) or seed12
+# (80,000 scenes, for session 12).
 # A new set is a new stage file and a word in CAPTIONS_CHOICES.
 # The cross-entropy is scored twice: on the last 64 training captions (rows a session has read several times) and on
 # 256 held-out scenes (extract_captions_128_heldout.yaml). GenEval is scored on 30 prompts per category (seed 0, the
@@ -28,7 +29,7 @@ CPU_FLAGS=${CPU_FLAGS---use_cpu true --bf16 false}
 SESSION=${SESSION:?set SESSION to 1 for a fresh decoder, or to 2, 3, ... to continue checkpoints/shapesworld-decoder-128}
 STEPS=${STEPS:?set STEPS to the steps the session has time for (see the rates above)}
 RUN=outputs/shapesworld-128/decoder-snapshot
-CAPTIONS_CHOICES=(long fresh seed7 seed8 seed9 seed10 seed11)
+CAPTIONS_CHOICES=(long fresh seed7 seed8 seed9 seed10 seed11 seed12)
 CAPTIONS=${CAPTIONS:-long}
 [[ " ${CAPTIONS_CHOICES[*]} " == *" $CAPTIONS "* ]] ||
     { echo "CAPTIONS=$CAPTIONS: use one of ${CAPTIONS_CHOICES[*]}" >&2; exit 2; }
