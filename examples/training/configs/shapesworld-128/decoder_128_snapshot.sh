@@ -8,11 +8,11 @@
 # exported and scored as decoder_128_scratch.sh scores, then exported again with its reports and the session's note
 # to outputs/shapesworld-128/decoder-snapshot-pipeline; that folder replaces the snapshot only when it scores better
 # (the README's table of sessions lists each one's command and figures).
-# CAPTIONS picks the training captions, extracted by extract_captions_128_$CAPTIONS.yaml; each long session reads
-# scenes the snapshot has not fitted yet: long (seed 4, sessions 1 to 4), fresh (seed 6, session 5), seed7 (session 6),
-# seed8 (session 7), seed9 (session 8), seed10 (80,000 scenes, session 9), seed11 (80,000 scenes, session 11) or seed12
-# (80,000 scenes, for session 12).
-# A new set is a new stage file and a word in CAPTIONS_CHOICES.
+# CAPTIONS picks the training captions; each long session reads scenes the snapshot has not fitted yet. The sets of
+# CAPTIONS_CHOICES have their own stage file, extract_captions_128_$CAPTIONS.yaml: long (seed 4, sessions 1 to 4),
+# fresh (seed 6, session 5), seed7 (session 6), seed8 (session 7) and seed9 (session 8). seed<N> for N >= 10 is 80,000
+# scenes of seed N (extract_captions_128_80k.yaml): seed10 (session 9), seed11 (session 11), seed12 (session 12); a new
+# session takes the next seed.
 # The cross-entropy is scored twice: on the last 64 training captions (rows a session has read several times) and on
 # 256 held-out scenes (extract_captions_128_heldout.yaml). GenEval is scored on 30 prompts per category (seed 0, the
 # README table's column) and on 60 more (seed 1): the README's replacement rule reads both GenEval runs together (540
@@ -29,10 +29,14 @@ CPU_FLAGS=${CPU_FLAGS---use_cpu true --bf16 false}
 SESSION=${SESSION:?set SESSION to 1 for a fresh decoder, or to 2, 3, ... to continue checkpoints/shapesworld-decoder-128}
 STEPS=${STEPS:?set STEPS to the steps the session has time for (see the rates above)}
 RUN=outputs/shapesworld-128/decoder-snapshot
-CAPTIONS_CHOICES=(long fresh seed7 seed8 seed9 seed10 seed11 seed12)
+CAPTIONS_CHOICES=(long fresh seed7 seed8 seed9)
 CAPTIONS=${CAPTIONS:-long}
-[[ " ${CAPTIONS_CHOICES[*]} " == *" $CAPTIONS "* ]] ||
-    { echo "CAPTIONS=$CAPTIONS: use one of ${CAPTIONS_CHOICES[*]}" >&2; exit 2; }
+CAPTION_SEED=  # the seed of an 80,000-scene set, empty for a set of CAPTIONS_CHOICES
+if [[ $CAPTIONS =~ ^seed([1-9][0-9]+)$ ]]; then
+    CAPTION_SEED=${BASH_REMATCH[1]}
+elif [[ " ${CAPTIONS_CHOICES[*]} " != *" $CAPTIONS "* ]]; then
+    echo "CAPTIONS=$CAPTIONS: use one of ${CAPTIONS_CHOICES[*]}, or seed<N> with N >= 10" >&2; exit 2
+fi
 CODES=outputs/shapesworld-128/codes-captions-128-$CAPTIONS
 HELD_OUT=outputs/shapesworld-128/codes-captions-128-heldout
 NOTE="A training snapshot, not yet the shipped checkpoint: trained on text-to-image alone (so it draws, but neither \
@@ -46,8 +50,12 @@ export_snapshot() {  # the pipeline folder the scripts score, and later the one 
 }
 
 # A second run in the same session reuses the captions its first run extracted.
-[[ -f $CODES/extraction.json ]] ||
+if [[ ! -f $CODES/extraction.json && -n $CAPTION_SEED ]]; then
+    $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_80k.yaml \
+        --seed "$CAPTION_SEED" --output_dir $CODES
+elif [[ ! -f $CODES/extraction.json ]]; then
     $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_$CAPTIONS.yaml
+fi
 [[ -f $HELD_OUT/extraction.json ]] ||
     $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_heldout.yaml
 if (( SESSION == 1 )); then
