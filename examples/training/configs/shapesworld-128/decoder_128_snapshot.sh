@@ -11,8 +11,8 @@
 # CAPTIONS picks the training captions; each long session reads scenes the snapshot has not fitted yet. The sets of
 # CAPTIONS_CHOICES have their own stage file, extract_captions_128_$CAPTIONS.yaml: long (seed 4, sessions 1 to 4),
 # fresh (seed 6, session 5), seed7 (session 6), seed8 (session 7) and seed9 (session 8). seed<N> for N >= 10 is 80,000
-# scenes of seed N (extract_captions_128_80k.yaml): seed10 (session 9), seed11 (session 11), seed12 (session 12); a new
-# session takes the next seed.
+# scenes of seed N (extract_captions_128_80k.yaml), read from session 9 (seed10) on; a new session takes the next seed
+# (the README's table of sessions says which session read which).
 # The cross-entropy is scored twice: on the last 64 training captions (rows a session has read several times) and on
 # 256 held-out scenes (extract_captions_128_heldout.yaml). GenEval is scored on 30 prompts per category (seed 0, the
 # README table's column) and on 60 more (seed 1): the README's replacement rule reads both GenEval runs together (540
