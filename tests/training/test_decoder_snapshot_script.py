@@ -1,12 +1,15 @@
 """`decoder_128_snapshot.sh` picks its captions from `CAPTIONS`: a named set extracts with its own stage file,
 `seed<N>` (N >= 10) extracts 80,000 scenes of seed N with `extract_captions_128_80k.yaml` into its own folder, an
-extracted set is not extracted again, and any other name stops the script before it runs anything. The script runs
-with `PYTHON=echo`, so every command it would run is printed instead."""
+extracted set is not extracted again, and any other name stops the script before it runs anything. `PEAK_LR` replaces
+the stage file's learning rate for a continuing session, and a continuing session draws fresh prompts with both its run
+and the committed snapshot. The script runs with `PYTHON=echo`, so every command it would run is printed instead."""
 
 import os
 import shlex
 import subprocess
 from pathlib import Path
+
+from transformers import TrainingArguments
 
 from nextflow_hf.training.arguments import parse_stage_arguments
 
@@ -16,9 +19,10 @@ REPOSITORY = Path(__file__).parents[2]
 SCRIPT = REPOSITORY / "examples" / "training" / "configs" / "shapesworld-128" / "decoder_128_snapshot.sh"
 
 
-def dry_run(captions: str, folder: Path) -> subprocess.CompletedProcess:
-    """The script's printed commands for session 12 with `CAPTIONS=captions`, run in `folder`."""
-    environment = {**os.environ, "PYTHON": "echo", "SESSION": "12", "STEPS": "1", "CAPTIONS": captions}
+def dry_run(captions: str, folder: Path, **variables: str) -> subprocess.CompletedProcess:
+    """The script's printed commands for session 12 with `CAPTIONS=captions` and any other `variables`, run in
+    `folder`."""
+    environment = {**os.environ, "PYTHON": "echo", "SESSION": "12", "STEPS": "1", "CAPTIONS": captions, **variables}
     return subprocess.run(["bash", str(SCRIPT)], cwd=folder, env=environment, capture_output=True, text=True)
 
 
@@ -61,3 +65,34 @@ def test_an_unknown_set_stops_before_running_anything(tmp_path):
         assert run.returncode == 2
         assert f"CAPTIONS={captions}" in run.stderr and "seed<N> with N >= 10" in run.stderr
         assert run.stdout == ""
+
+
+def training_command(run: subprocess.CompletedProcess) -> list[str]:
+    (line,) = [line for line in run.stdout.splitlines() if line.startswith("examples/training/train_lm.py")]
+    return shlex.split(line)
+
+
+def test_a_continuing_session_keeps_the_stage_files_peak_unless_peak_lr_is_set(tmp_path):
+    run = dry_run("seed13", tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "--learning_rate" not in training_command(run)
+    run = dry_run("seed13", tmp_path, PEAK_LR="2e-4")
+    assert run.returncode == 0, run.stderr
+    command = training_command(run)
+    assert command[command.index("--learning_rate") + 1] == "2e-4"
+    (_, training) = parse_stage_arguments(
+        [load_example("training/train_lm.py").LanguageModelArguments, TrainingArguments], command[1:]
+    )
+    assert training.learning_rate == 2e-4
+    assert "peak learning rate 2e-4" in run.stdout
+
+
+def test_a_continuing_session_draws_fresh_prompts_with_both_the_run_and_the_committed_snapshot(tmp_path):
+    run = dry_run("seed13", tmp_path)
+    assert run.returncode == 0, run.stderr
+    evaluations = [shlex.split(line) for line in run.stdout.splitlines() if "evaluate_text_to_image.py" in line]
+    seeded = [command for command in evaluations if "--seed" in command]
+    fresh = [command for command in seeded if command[command.index("--seed") + 1] == "1012"]
+    pipelines = [command[command.index("--pipeline") + 1] for command in fresh]
+    assert pipelines == ["outputs/shapesworld-128/decoder-snapshot-pipeline", "checkpoints/shapesworld-decoder-128"]
+    assert all(command[command.index("--per-category") + 1] == "60" for command in fresh)
