@@ -68,6 +68,7 @@ def test_an_unknown_set_stops_before_running_anything(tmp_path):
 
 
 def training_command(run: subprocess.CompletedProcess) -> list[str]:
+    """The words of the one `train_lm.py` command of a dry run."""
     (line,) = [line for line in run.stdout.splitlines() if line.startswith("examples/training/train_lm.py")]
     return shlex.split(line)
 

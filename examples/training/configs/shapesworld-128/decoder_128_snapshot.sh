@@ -79,6 +79,7 @@ $PYTHON examples/training/forced_scales.py --pipeline $RUN-pipeline --forced 6 7
 $PYTHON examples/training/forced_scales.py --pipeline $RUN-pipeline --forced 6 7 --per-category 20 --seed 100 \
     --top-k 1 --out $RUN-forced-greedy
 $PYTHON examples/training/scale_losses.py --model $RUN --codes_dir $CODES --out $RUN-scales
+$PYTHON examples/training/scale_losses.py --model $RUN --codes_dir $HELD_OUT --rows 256 --out $RUN-scales-heldout
 # A continuing session also draws 60 prompts per category of seed 1000 + SESSION with both this run and the committed
 # snapshot: the snapshot was chosen by the 540 prompts above, so only prompts new to both compare them fairly.
 if (( SESSION > 1 )); then
@@ -88,6 +89,5 @@ if (( SESSION > 1 )); then
     $PYTHON examples/evaluate_text_to_image.py --pipeline checkpoints/shapesworld-decoder-128 --per-category 60 \
         --seed $FRESH_SEED --out $RUN-geneval-fresh-snapshot
 fi
-$PYTHON examples/training/scale_losses.py --model $RUN --codes_dir $HELD_OUT --rows 256 --out $RUN-scales-heldout
 export_snapshot --reports $RUN-geneval.json $RUN-geneval-seed1.json $RUN-forced.json $RUN-forced-greedy.json \
     $RUN-scales.json $RUN-scales-heldout.json --note "$NOTE"
