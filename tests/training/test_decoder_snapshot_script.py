@@ -88,12 +88,21 @@ def test_a_continuing_session_keeps_the_stage_files_peak_unless_peak_lr_is_set(t
     assert "peak learning rate 2e-4" in run.stdout
 
 
+def test_a_fresh_decoder_takes_peak_lr_too(tmp_path):
+    run = dry_run("seed13", tmp_path, SESSION="1", PEAK_LR="2e-4")
+    assert run.returncode == 0, run.stderr
+    command = training_command(run)
+    assert command[1].endswith("decoder_128_scratch.yaml")
+    assert command[command.index("--learning_rate") + 1] == "2e-4"
+
+
 def test_a_continuing_session_draws_fresh_prompts_with_both_the_run_and_the_committed_snapshot(tmp_path):
     run = dry_run("seed13", tmp_path)
     assert run.returncode == 0, run.stderr
-    evaluations = [shlex.split(line) for line in run.stdout.splitlines() if "evaluate_text_to_image.py" in line]
-    seeded = [command for command in evaluations if "--seed" in command]
-    fresh = [command for command in seeded if command[command.index("--seed") + 1] == "1012"]
-    pipelines = [command[command.index("--pipeline") + 1] for command in fresh]
+    parse_args = load_example("evaluate_text_to_image.py").parse_args
+    lines = [line.split(" ", 1)[1] for line in run.stdout.splitlines() if line.startswith("examples/evaluate_text_")]
+    evaluations = [parse_args(shlex.split(arguments)) for arguments in lines]
+    fresh = [evaluation for evaluation in evaluations if evaluation.seed == 1012]
+    pipelines = [str(evaluation.pipeline) for evaluation in fresh]
     assert pipelines == ["outputs/shapesworld-128/decoder-snapshot-pipeline", "checkpoints/shapesworld-decoder-128"]
-    assert all(command[command.index("--per-category") + 1] == "60" for command in fresh)
+    assert all(evaluation.per_category == 60 for evaluation in fresh)

@@ -33,9 +33,9 @@ STEPS=${STEPS:?set STEPS to the steps the session has time for (see the rates ab
 RUN=outputs/shapesworld-128/decoder-snapshot
 CAPTIONS_CHOICES=(long fresh seed7 seed8 seed9)
 CAPTIONS=${CAPTIONS:-long}
-# PEAK_LR replaces the stage file's re-warmed peak (5e-4) for a continuing session: session 14's short run at 5e-4
-# fitted its 28,800 captions at the held-out scenes' cost, so session 15 re-warmed the same captions to 2e-4 only (its
-# held-out cross-entropy fell, its GenEval did not rise: the README's table of sessions).
+# PEAK_LR replaces the stage file's peak learning rate (decoder_128_snapshot.yaml re-warms to 5e-4): session 14's
+# short run at 5e-4 fitted its 28,800 captions at the held-out scenes' cost, so session 15 re-warmed the same captions
+# to 2e-4 only (its held-out cross-entropy fell, its GenEval did not rise: the README's table of sessions).
 PEAK_LR=${PEAK_LR:-}
 CAPTION_SEED=  # the seed of an 80,000-scene set, empty for a set of CAPTIONS_CHOICES
 if [[ $CAPTIONS =~ ^seed([1-9][0-9]+)$ ]]; then
@@ -48,7 +48,7 @@ HELD_OUT=outputs/shapesworld-128/codes-captions-128-heldout
 NOTE="A training snapshot, not yet the shipped checkpoint: trained on text-to-image alone (so it draws, but neither \
 edits, answers nor tells stories yet) on 2 CPU cores, one session at a time, because no GPU was lent \
 (decoder_128_snapshot.sh; this is session $SESSION, $STEPS steps of 16 one-image rows on the $CAPTIONS captions, \
-peak learning rate ${PEAK_LR:-5e-4}); later sessions continue it with init_from."
+peak learning rate ${PEAK_LR:-as its stage file sets}); later sessions continue it with init_from."
 export_snapshot() {  # the pipeline folder the scripts score, and later the one that replaces the snapshot
     $PYTHON examples/training/export_checkpoint.py --model $RUN --output $RUN-pipeline \
         --recipe $CONFIGS/tokenizer.sh $CONFIGS/decoder_128_snapshot.sh \
@@ -66,7 +66,7 @@ fi
     $PYTHON examples/training/extract_codes.py $CONFIGS/extract_captions_128_heldout.yaml
 if (( SESSION == 1 )); then
     $PYTHON examples/training/train_lm.py $CONFIGS/decoder_128_scratch.yaml $CPU_FLAGS --max_steps "$STEPS" \
-        --seed "$SESSION" --codes_dir $CODES --output_dir $RUN
+        --seed "$SESSION" --codes_dir $CODES --output_dir $RUN ${PEAK_LR:+--learning_rate "$PEAK_LR"}
 else
     $PYTHON examples/training/train_lm.py $CONFIGS/decoder_128_snapshot.yaml $CPU_FLAGS --max_steps "$STEPS" \
         --seed "$SESSION" --codes_dir $CODES ${PEAK_LR:+--learning_rate "$PEAK_LR"}
